@@ -1,0 +1,44 @@
+# textdesk — run `make dev` to start everything, `make test` to test everything.
+GO ?= go
+# The Temporal CLI (dev server) is pinned: v1.5.1 is the last release whose go.mod has
+# no replace directive, so `go install` can build it from the module proxy. It stays out
+# of textdesk's go.mod and is cached in bin/ (and Go's build cache).
+TEMPORAL_CLI_VERSION := v1.5.1
+TEMPORAL_STAMP := bin/.temporal-$(TEMPORAL_CLI_VERSION)
+
+export TEMPORAL_CLI := $(CURDIR)/bin/temporal
+
+.PHONY: dev test test-unit test-integration build vet fmt clean
+
+build: bin/textdesk
+
+bin/textdesk: FORCE
+	$(GO) build -o $@ ./cmd/textdesk
+
+$(TEMPORAL_STAMP):
+	@mkdir -p bin
+	@echo "building the Temporal CLI $(TEMPORAL_CLI_VERSION) (first time: several minutes)"
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+	@rm -f bin/.temporal-* && touch $@
+
+bin/temporal: $(TEMPORAL_STAMP)
+
+## dev: run Postgres, the Temporal dev server, the Twilio emulator, api and worker.
+dev: bin/textdesk bin/temporal
+	./bin/textdesk dev
+
+## test: vet, unit tests, and integration tests against real Postgres + Temporal.
+test: vet bin/temporal
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin
+
+FORCE:

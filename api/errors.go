@@ -1,0 +1,76 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/textdesk/textdesk/conversation"
+)
+
+var (
+	errNotFoundRoute    = conversation.Errorf(conversation.ENotFound, "no such endpoint; see the API reference in the README")
+	errMethodNotAllowed = &conversation.Error{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}
+)
+
+// statusOf is the one place error codes become HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case conversation.EInvalid:
+		return http.StatusBadRequest
+	case conversation.EUnprocessable:
+		return http.StatusUnprocessableEntity
+	case conversation.EUnauthorized:
+		return http.StatusUnauthorized
+	case conversation.EForbidden:
+		return http.StatusForbidden
+	case conversation.ENotFound:
+		return http.StatusNotFound
+	case conversation.EConflict:
+		return http.StatusConflict
+	case "method_not_allowed":
+		return http.StatusMethodNotAllowed
+	case conversation.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError answers {"error": {"code", "message"}}. Internal errors are logged with the
+// request id and answered with a generic message.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = fromWorkflow(err)
+	var body errorBody
+	body.Error.Code = conversation.ErrorCode(err)
+	body.Error.Message = conversation.ErrorMessage(err)
+	status := statusOf(body.Error.Code)
+	if status >= 500 {
+		loggerFrom(r).Error("request failed", "error", err)
+	}
+	writeJSON(w, status, body)
+}
+
+// fromWorkflow turns an ApplicationError raised by a workflow from a domain error (its
+// type is the code) back into a *conversation.Error.
+func fromWorkflow(err error) error {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && statusOf(app.Type()) < 500 {
+		return &conversation.Error{Code: app.Type(), Message: app.Message()}
+	}
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

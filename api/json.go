@@ -1,0 +1,50 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/textdesk/textdesk/conversation"
+)
+
+const maxJSONBody = 64 << 10
+
+// decodeJSON reads exactly one JSON object into v, refusing unknown fields so a typo
+// in a field name is an error rather than a silently ignored setting.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return conversation.Errorf(conversation.EInvalid, "Content-Type must be application/json")
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return conversation.Errorf(conversation.EUnprocessable, "request body is larger than %d bytes", maxJSONBody)
+		case errors.Is(err, io.EOF):
+			return conversation.Errorf(conversation.EInvalid, "request body is empty; send a JSON object")
+		case errors.As(err, &syntax):
+			return conversation.Errorf(conversation.EInvalid, "request body is not valid JSON (at byte %d)", syntax.Offset)
+		case errors.As(err, &typ):
+			return conversation.Errorf(conversation.EInvalid, "field %q must be %s", typ.Field, typ.Type)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return conversation.Errorf(conversation.EInvalid, "%s", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return conversation.Errorf(conversation.EInvalid, "request body is not valid JSON: %v", err)
+		}
+	}
+	if dec.More() {
+		return conversation.Errorf(conversation.EInvalid, "request body must hold a single JSON object")
+	}
+	return nil
+}

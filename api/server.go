@@ -1,0 +1,67 @@
+// Package api is textdesk's HTTP face: Twilio webhooks, the agent REST API and health
+// checks, on a chi router. It reads Postgres for lists and talks to conversation
+// workflows through Temporal; it never sends an SMS itself.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/twilio/twilio-go/client"
+	temporalclient "go.temporal.io/sdk/client"
+
+	"github.com/textdesk/textdesk/store"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	Store    *store.Store
+	Temporal temporalclient.Client
+	// TaskQueue is where conversation workflows run.
+	TaskQueue string
+	// PublicURL is the scheme://host Twilio calls; webhook signatures cover it.
+	PublicURL string
+	// TwilioAuthToken verifies X-Twilio-Signature.
+	TwilioAuthToken string
+	Log             *slog.Logger
+	// Now is the clock (tests may fix it).
+	Now func() time.Time
+}
+
+// Handler builds the router.
+func (s *Server) Handler() http.Handler {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	validator := client.NewRequestValidator(s.TwilioAuthToken)
+
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errNotFoundRoute)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errMethodNotAllowed)
+	})
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+
+	r.Route("/webhooks/twilio", func(r chi.Router) {
+		r.Use(s.requireTwilioSignature(validator))
+		r.Post("/messages", s.inboundMessage)
+		r.Post("/status", s.statusCallback)
+	})
+
+	r.Route("/v1", func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Get("/conversations", s.listConversations)
+		r.Get("/conversations/{id}", s.getConversation)
+		r.Post("/conversations/{id}/messages", s.postMessage)
+		r.Put("/teams/{id}/chat", s.putChat)
+	})
+	return r
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/internal/app"
+	"github.com/textdesk/textdesk/internal/demo"
+	"github.com/textdesk/textdesk/internal/devstack"
+	"github.com/textdesk/textdesk/migrations"
+	"github.com/textdesk/textdesk/store"
+	"github.com/textdesk/textdesk/workflows"
+)
+
+// Dev-only credentials for the local Twilio emulator. They are not secrets and
+// authenticate nothing outside this machine.
+const (
+	devAccountSID = "ACdev0000000000000000000000000000"
+	devAuthToken  = "dev-only-emulator-auth-token"
+	devPGPort     = 55432 // away from 5432 so a distribution's Postgres does not clash
+)
+
+// applyDevDefaults fills in what `textdesk dev` needs and the user did not set.
+func applyDevDefaults() {
+	setDefault := func(k, v string) {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
+	}
+	setDefault("TWILIO_ACCOUNT_SID", devAccountSID)
+	setDefault("TWILIO_AUTH_TOKEN", devAuthToken)
+	setDefault("EMULATOR_ADDR", "127.0.0.1:8081")
+	setDefault("TWILIO_BASE_URL", "http://"+os.Getenv("EMULATOR_ADDR"))
+}
+
+// runDev starts the whole stack in the foreground; Ctrl-C stops everything it started,
+// in reverse order. Data lives under TEXTDESK_DATA_DIR (default .data) and survives.
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	dataDir, err := filepath.Abs(envOr("TEXTDESK_DATA_DIR", ".data"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	// Infrastructure must outlive the Ctrl-C context long enough to stop cleanly.
+	infra := context.WithoutCancel(ctx)
+
+	if cfg.DatabaseURL == "" {
+		log.Info("starting Postgres", "data", filepath.Join(dataDir, "postgres"), "port", devPGPort)
+		pg, err := devstack.StartPostgres(infra, devstack.PostgresOptions{DataDir: filepath.Join(dataDir, "postgres"), Port: devPGPort})
+		if err != nil {
+			return err
+		}
+		defer stopLogged(log, "postgres", pg.Stop)
+		cfg.DatabaseURL = pg.URL
+	}
+
+	if os.Getenv("TEMPORAL_ADDRESS") != "" || temporalAlreadyUp(ctx, cfg) {
+		log.Info("using running Temporal server", "address", cfg.TemporalAddress)
+		if err := devstack.EnsureSearchAttributes(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
+			return err
+		}
+	} else {
+		log.Info("starting Temporal dev server", "db", filepath.Join(dataDir, "temporal.db"))
+		t, err := devstack.StartTemporal(infra, devstack.TemporalOptions{
+			DBFile:           filepath.Join(dataDir, "temporal.db"),
+			Port:             7233,
+			UIPort:           8233,
+			Namespace:        cfg.TemporalNamespace,
+			SearchAttributes: workflows.SearchAttributes(),
+		})
+		if err != nil {
+			return err
+		}
+		defer stopLogged(log, "temporal", t.Stop)
+		cfg.TemporalAddress = t.Address
+	}
+
+	if err := migrations.Up(ctx, cfg.DatabaseURL, log); err != nil {
+		return err
+	}
+	envFile := filepath.Join(dataDir, "demo.env")
+	env, err := seed(ctx, cfg, envFile)
+	if err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	apiReady := make(chan string, 1)
+	g.Go(func() error { return app.RunEmulator(gctx, cfg, log) })
+	g.Go(func() error { return app.RunAPI(gctx, cfg, log, apiReady) })
+	g.Go(func() error { return app.RunWorker(gctx, cfg, log) })
+	select {
+	case <-apiReady:
+		fmt.Fprintf(os.Stderr, `
+textdesk is running (Ctrl-C stops everything).
+  API            %s
+  Temporal Web   http://127.0.0.1:8233   (gRPC %s)
+  Twilio emu     %s
+  Demo team      %s  number %s
+Try it:
+  source %s
+  curl -s -X POST $TEXTDESK_EMULATOR_URL/emulator/inbound -H 'Content-Type: application/json' \
+    -d '{"from":"+14155550123","to":"%s","body":"Hello!"}'
+  curl -s -H "Authorization: Bearer $TEXTDESK_AGENT_TOKEN" $TEXTDESK_URL/v1/conversations
+
+`, env.URL, cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
+	case <-gctx.Done():
+	}
+	return g.Wait()
+}
+
+func seed(ctx context.Context, cfg config.Config, envFile string) (demo.Env, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return demo.Env{}, err
+	}
+	defer st.Close()
+	return demo.Seed(ctx, st, envFile, demo.Env{
+		URL:         cfg.PublicURL,
+		EmulatorURL: "http://" + cfg.EmulatorAddr,
+		AccountSID:  cfg.TwilioAccountSID,
+		AuthToken:   cfg.TwilioAuthToken,
+	})
+}
+
+// temporalAlreadyUp reports whether a Temporal server (say, a previous `make dev`'s)
+// already answers at the configured address, so a second `make dev` reuses it.
+func temporalAlreadyUp(ctx context.Context, cfg config.Config) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	c, err := app.DialTemporal(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+func stopLogged(log *slog.Logger, name string, stop func() error) {
+	if err := stop(); err != nil {
+		log.Error("stop "+name, "error", err)
+		return
+	}
+	log.Info("stopped " + name)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

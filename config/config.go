@@ -1,0 +1,68 @@
+// Package config reads textdesk's settings from the environment. Every variable is
+// documented in the README's configuration table; secrets have no defaults here.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is everything the api and worker processes need.
+type Config struct {
+	DatabaseURL string `env:"DATABASE_URL"`
+
+	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	TaskQueue         string `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
+
+	APIAddr string `env:"API_ADDR" envDefault:"127.0.0.1:8080"`
+	// PublicURL is where Twilio reaches the API; signatures are computed over it.
+	PublicURL string `env:"PUBLIC_URL" envDefault:"http://127.0.0.1:8080"`
+
+	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID"`
+	TwilioAuthToken  string `env:"TWILIO_AUTH_TOKEN"`
+	// TwilioBaseURL points twilio-go somewhere other than https://api.twilio.com (the emulator).
+	TwilioBaseURL string `env:"TWILIO_BASE_URL"`
+
+	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
+
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// FromEnv parses the environment. It does not check which settings a process needs;
+// call Require for that.
+func FromEnv() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return c, err
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if _, err := url.ParseRequestURI(c.PublicURL); err != nil {
+		return c, fmt.Errorf("PUBLIC_URL %q is not a URL: %w", c.PublicURL, err)
+	}
+	return c, nil
+}
+
+// Require fails with one message naming every missing variable, so an operator fixes
+// them in one go instead of one restart each.
+func (c Config) Require(names ...string) error {
+	values := map[string]string{
+		"DATABASE_URL":       c.DatabaseURL,
+		"TEMPORAL_ADDRESS":   c.TemporalAddress,
+		"TWILIO_ACCOUNT_SID": c.TwilioAccountSID,
+		"TWILIO_AUTH_TOKEN":  c.TwilioAuthToken,
+	}
+	var missing []string
+	for _, n := range names {
+		if values[n] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing required environment: %s (see the README's configuration table)", strings.Join(missing, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+// Package app assembles textdesk's processes (api, worker, emulator) from a Config.
+// The single-purpose subcommands, `textdesk dev` and the integration tests all start
+// them through here, so there is one wiring to keep right.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/textdesk/textdesk/activities"
+	"github.com/textdesk/textdesk/api"
+	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/sms"
+	"github.com/textdesk/textdesk/store"
+	"github.com/textdesk/textdesk/twilioemu"
+	"github.com/textdesk/textdesk/worker"
+)
+
+// DialTemporal connects to the Temporal frontend named in cfg.
+func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+// RunAPI serves the HTTP API on cfg.APIAddr until ctx is done. If ready is not nil it
+// receives the bound address once the listener is open.
+func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN"); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := DialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	srv := &api.Server{
+		Store:           st,
+		Temporal:        tc,
+		TaskQueue:       cfg.TaskQueue,
+		PublicURL:       cfg.PublicURL,
+		TwilioAuthToken: cfg.TwilioAuthToken,
+		Log:             log.With("component", "api"),
+	}
+	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
+}
+
+// RunWorker runs the Temporal worker until ctx is done.
+func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := DialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	acts := &activities.Activities{
+		Store: st,
+		Twilio: sms.NewClient(sms.Config{
+			BaseURL:    cfg.TwilioBaseURL,
+			AccountSID: cfg.TwilioAccountSID,
+			AuthToken:  cfg.TwilioAuthToken,
+		}),
+		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
+	}
+	w := worker.New(tc, cfg.TaskQueue, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+// RunEmulator serves the Twilio emulator on cfg.EmulatorAddr until ctx is done.
+func RunEmulator(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.Require("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
+		return err
+	}
+	emu := twilioemu.New(twilioemu.Config{
+		AccountSID: cfg.TwilioAccountSID,
+		AuthToken:  cfg.TwilioAuthToken,
+		WebhookURL: cfg.PublicURL + "/webhooks/twilio/messages",
+		Logger:     log.With("component", "emulator"),
+	})
+	defer emu.Close()
+	log.Info("twilio emulator listening", "addr", cfg.EmulatorAddr, "webhook", cfg.PublicURL+"/webhooks/twilio/messages")
+	return emu.ListenAndServe(ctx, cfg.EmulatorAddr)
+}
+
+// serveHTTP serves h on addr until ctx is done, then drains in-flight requests.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready chan<- string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("http listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
