@@ -43,6 +43,12 @@ func FromEnv() (Config, error) {
 	if _, err := url.ParseRequestURI(c.PublicURL); err != nil {
 		return c, fmt.Errorf("PUBLIC_URL %q is not a URL: %w", c.PublicURL, err)
 	}
+	// twilio-go refuses credentials with other characters at every request; say so now.
+	for name, v := range map[string]string{"TWILIO_ACCOUNT_SID": c.TwilioAccountSID, "TWILIO_AUTH_TOKEN": c.TwilioAuthToken} {
+		if strings.IndexFunc(v, notAlphanumeric) >= 0 {
+			return c, fmt.Errorf("%s must contain only letters and digits", name)
+		}
+	}
 	return c, nil
 }
 
@@ -65,4 +71,8 @@ func (c Config) Require(names ...string) error {
 		return fmt.Errorf("missing required environment: %s (see the README's configuration table)", strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+func notAlphanumeric(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 }

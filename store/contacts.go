@@ -21,3 +21,11 @@ func (s *Store) EnsureContact(ctx context.Context, phone string) (Contact, error
 		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
 	return c, err
 }
+
+// ContactByPhone finds a contact by E.164 phone.
+func (s *Store) ContactByPhone(ctx context.Context, phone string) (Contact, error) {
+	var c Contact
+	err := s.pool.QueryRow(ctx, `SELECT id, phone, name, opted_out, blocked FROM contacts WHERE phone = $1`, phone).
+		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
+	return c, notFound(err, "contact")
+}

@@ -23,7 +23,7 @@ import (
 // authenticate nothing outside this machine.
 const (
 	devAccountSID = "ACdev0000000000000000000000000000"
-	devAuthToken  = "dev-only-emulator-auth-token"
+	devAuthToken  = "devOnlyEmulatorAuthToken0000000"
 	devPGPort     = 55432 // away from 5432 so a distribution's Postgres does not clash
 )
 
