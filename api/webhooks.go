@@ -7,10 +7,10 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/twilio/twilio-go/client"
-	temporalclient "go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	temporalclient "go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/textdesk/textdesk/conversation"
 	"github.com/textdesk/textdesk/workflows"

@@ -9,14 +9,14 @@ import (
 // status code in one place; the workflow carries them across Temporal as the
 // ApplicationError type.
 const (
-	EInvalid       = "invalid"        // malformed input the caller can fix
-	EUnprocessable = "unprocessable"  // well-formed but refused by a rule (e.g. too long)
-	EUnauthorized  = "unauthorized"   // no or bad credentials
-	EForbidden     = "forbidden"      // authenticated, not allowed
-	ENotFound      = "not_found"      // does not exist, or is invisible to the caller
-	EConflict      = "conflict"       // the current state forbids it (closed conversation, ...)
-	EUnavailable   = "unavailable"    // a dependency is down; retry later
-	EInternal      = "internal"       // a bug; details are logged, not returned
+	EInvalid       = "invalid"       // malformed input the caller can fix
+	EUnprocessable = "unprocessable" // well-formed but refused by a rule (e.g. too long)
+	EUnauthorized  = "unauthorized"  // no or bad credentials
+	EForbidden     = "forbidden"     // authenticated, not allowed
+	ENotFound      = "not_found"     // does not exist, or is invisible to the caller
+	EConflict      = "conflict"      // the current state forbids it (closed conversation, ...)
+	EUnavailable   = "unavailable"   // a dependency is down; retry later
+	EInternal      = "internal"      // a bug; details are logged, not returned
 )
 
 // Error is an error with a code and a message written for the person who sees it.

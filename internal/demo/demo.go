@@ -20,10 +20,10 @@ const Number = "+15005550006"
 
 // Env is what demo.env holds.
 type Env struct {
-	URL, TeamID                        string
+	URL, TeamID                         string
 	AdminToken, AgentToken, Agent2Token string
-	EmulatorURL                        string
-	AccountSID, AuthToken              string
+	EmulatorURL                         string
+	AccountSID, AuthToken               string
 }
 
 // Seed makes sure the demo team, its admin and two agents exist and that their tokens
