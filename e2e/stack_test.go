@@ -198,3 +198,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+func decodeBody(t *testing.T, resp *http.Response, out any) {
+	t.Helper()
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("decode %q: %v", raw, err)
+	}
+}

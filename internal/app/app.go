@@ -39,7 +39,8 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 
 // RunAPI serves the HTTP API on cfg.APIAddr until ctx is done. If ready is not nil it
 // receives the bound address once the listener is open.
-func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) (err error) {
+	defer func() { err = ignoreShutdown(ctx, err) }()
 	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
@@ -66,7 +67,8 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 }
 
 // RunWorker runs the Temporal worker until ctx is done.
-func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
+	defer func() { err = ignoreShutdown(ctx, err) }()
 	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
@@ -143,4 +145,13 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 		return err
 	}
 	return nil
+}
+
+// ignoreShutdown drops the error of a start-up interrupted by shutdown: stopping a
+// process before it was ready is not a failure.
+func ignoreShutdown(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
