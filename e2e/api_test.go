@@ -38,8 +38,8 @@ func TestAPIRefusesBadRequests(t *testing.T) {
 
 	cases := []struct {
 		name, method, path, token, contentType, body string
-		status                                        int
-		code, mentions                                string
+		status                                       int
+		code, mentions                               string
 	}{
 		{"no token", "GET", "/v1/conversations", "", "", "", 401, "unauthorized", "Bearer"},
 		{"unknown token", "GET", "/v1/conversations", "tdk_nope", "", "", 401, "unauthorized", "unknown"},
