@@ -1,6 +1,6 @@
-// Package activities holds the conversation workflow's side effects: Postgres writes
-// and Twilio sends. Each one is idempotent, because Temporal retries activities and a
-// worker can die at any instruction.
+// Package activities holds the conversation workflow's side effects: Postgres writes,
+// Twilio sends, and nudges to other conversations. Each one is idempotent, because
+// Temporal retries activities and a worker can die at any instruction.
 package activities
 
 import (
@@ -20,8 +20,27 @@ import (
 type Activities struct {
 	Store  *store.Store
 	Twilio *twilio.RestClient
+	// Dispatch reaches other conversations (re-homing scheduled messages, nudges).
+	Dispatch Conversations
 	// StatusCallbackURL is where Twilio reports delivery (PUBLIC_URL + /webhooks/twilio/status).
 	StatusCallbackURL string
+	// Now is the clock (tests may fix it).
+	Now func() time.Time
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// Conversations is what activities need to reach other conversations; package dispatch
+// provides it (an interface here keeps workflows → activities → dispatch acyclic).
+type Conversations interface {
+	ScheduleForContact(ctx context.Context, team store.Team, contact store.Contact, sc conversation.Scheduled) (string, error)
+	Nudge(ctx context.Context, teamIDs []string, limit int) error
+	Redeliver(ctx context.Context, m InboundMessage) error
 }
 
 // InboundMessage is a customer's SMS as the webhook received it.
@@ -41,9 +60,10 @@ type RecordInboundResult struct {
 	MessageID string
 	// Duplicate: Twilio retried a webhook whose message is already stored.
 	Duplicate bool
-	// The team's chat settings at the moment the message was stored.
+	// The team's chat state and rules at the moment the message was stored.
 	ChatOn       bool
 	AutoResponse string
+	Settings     conversation.Settings
 }
 
 // inboundNamespace derives a message id from Twilio's MessageSid, so every retry of a
@@ -56,7 +76,7 @@ func InboundMessageID(messageSid string) string {
 }
 
 // RecordInbound stores an inbound message once per MessageSid and reads the team's chat
-// settings, so the workflow decides on auto-responses with current data.
+// state and rules, so the workflow decides with current data.
 func (a *Activities) RecordInbound(ctx context.Context, in InboundMessage) (RecordInboundResult, error) {
 	id, dup, err := a.Store.InsertInbound(ctx, store.Message{
 		ID:             InboundMessageID(in.MessageSid),
@@ -75,7 +95,10 @@ func (a *Activities) RecordInbound(ctx context.Context, in InboundMessage) (Reco
 	if err != nil {
 		return RecordInboundResult{}, temporalError(err)
 	}
-	return RecordInboundResult{MessageID: id, Duplicate: dup, ChatOn: team.ChatOn, AutoResponse: team.AutoResponse}, nil
+	return RecordInboundResult{
+		MessageID: id, Duplicate: dup,
+		ChatOn: team.ChatOpen(in.ReceivedAt), AutoResponse: team.AutoResponse, Settings: team.Settings(),
+	}, nil
 }
 
 // SaveConversation mirrors the workflow's state into the read model.
@@ -83,7 +106,60 @@ func (a *Activities) SaveConversation(ctx context.Context, st conversation.State
 	return temporalError(a.Store.SaveConversation(ctx, st))
 }
 
-// OutboundMessage is a message the workflow decided to send.
+// ReserveAgentInput asks for an agent for a conversation.
+type ReserveAgentInput struct {
+	ConversationID string
+	TeamID         string
+}
+
+// ReserveAgentResult names the reserved agent ("" if none is free) and when.
+type ReserveAgentResult struct {
+	UserID string
+	At     time.Time
+}
+
+// ReserveAgent atomically picks and reserves an Available agent with free capacity.
+func (a *Activities) ReserveAgent(ctx context.Context, in ReserveAgentInput) (ReserveAgentResult, error) {
+	team, err := a.Store.Team(ctx, in.TeamID)
+	if err != nil {
+		return ReserveAgentResult{}, temporalError(err)
+	}
+	now := a.now().UTC()
+	user, err := a.Store.ReserveAgent(ctx, in.ConversationID, in.TeamID, team.Capacity, now, now.Add(team.Settings().OfferTimeout))
+	if err != nil {
+		return ReserveAgentResult{}, temporalError(err)
+	}
+	return ReserveAgentResult{UserID: user, At: now}, nil
+}
+
+// MarkRONAInput names the agent who let an offer expire.
+type MarkRONAInput struct {
+	UserID    string
+	OfferedAt time.Time
+}
+
+// MarkRONA sets the agent's presence to RONA.
+func (a *Activities) MarkRONA(ctx context.Context, in MarkRONAInput) error {
+	return temporalError(a.Store.MarkRONA(ctx, in.UserID, in.OfferedAt))
+}
+
+// NotifyInput is something an agent is told about a conversation.
+type NotifyInput struct {
+	ConversationID string
+	UserID         string
+	Kind           conversation.NotifyKind
+	Text           string
+}
+
+// Notify records a notification for the agent's event stream.
+func (a *Activities) Notify(ctx context.Context, in NotifyInput) error {
+	if in.UserID == "" {
+		return nil
+	}
+	return temporalError(a.Store.AddAgentEvent(ctx, in.UserID, in.ConversationID, in.Kind, in.Text))
+}
+
+// OutboundMessage is a message (or note) the workflow decided to store.
 type OutboundMessage struct {
 	ConversationID string
 	MessageID      string
@@ -92,17 +168,25 @@ type OutboundMessage struct {
 	From           string
 	To             string
 	Body           string
+	ScheduledID    string
 	CreatedAt      time.Time
 }
 
-// RecordOutbound stores the message as queued before anything is sent, so the agent
-// sees it at once and a crash before the send leaves a visible, resumable intent.
-func (a *Activities) RecordOutbound(ctx context.Context, m OutboundMessage) error {
+// RecordOutboundResult: Skipped says why a scheduled message was not stored (cancelled
+// meanwhile, contact opted out, conversation deleted); empty means stored.
+type RecordOutboundResult struct {
+	Skipped string
+}
+
+// RecordOutbound stores the message as queued before anything is sent (notes as
+// internal), so the agent sees it at once and a crash before the send leaves a
+// visible, resumable intent.
+func (a *Activities) RecordOutbound(ctx context.Context, m OutboundMessage) (RecordOutboundResult, error) {
 	var author *string
 	if m.AuthorID != "" {
 		author = &m.AuthorID
 	}
-	return temporalError(a.Store.InsertOutbound(ctx, store.Message{
+	skipped, err := a.Store.InsertOutbound(ctx, store.Message{
 		ID:             m.MessageID,
 		ConversationID: m.ConversationID,
 		Kind:           string(m.Kind),
@@ -112,17 +196,77 @@ func (a *Activities) RecordOutbound(ctx context.Context, m OutboundMessage) erro
 		Body:           m.Body,
 		Segments:       1,
 		CreatedAt:      m.CreatedAt,
-	}))
+	}, m.ScheduledID)
+	return RecordOutboundResult{Skipped: skipped}, temporalError(err)
+}
+
+// ScheduledInput carries scheduled messages of a conversation.
+type ScheduledInput struct {
+	ConversationID string
+	TeamID         string
+	ContactID      string
+	Items          []conversation.Scheduled
+	Reason         string // for cancellation
+}
+
+// StoreScheduled persists newly scheduled messages as pending.
+func (a *Activities) StoreScheduled(ctx context.Context, in ScheduledInput) error {
+	for _, sc := range in.Items {
+		if err := a.Store.UpsertScheduled(ctx, in.ConversationID, in.TeamID, in.ContactID, sc); err != nil {
+			return temporalError(err)
+		}
+	}
+	return nil
+}
+
+// CancelScheduled marks scheduled messages cancelled.
+func (a *Activities) CancelScheduled(ctx context.Context, in ScheduledInput) error {
+	for _, sc := range in.Items {
+		if err := a.Store.CancelScheduled(ctx, sc.ID, in.Reason); err != nil {
+			return temporalError(err)
+		}
+	}
+	return nil
+}
+
+// RehomeScheduled hands the pending scheduled messages of a closing conversation to
+// the contact's next conversation with the team, so a scheduler's message is never
+// lost because an agent closed the conversation first.
+func (a *Activities) RehomeScheduled(ctx context.Context, in ScheduledInput) error {
+	team, err := a.Store.Team(ctx, in.TeamID)
+	if err != nil {
+		return temporalError(err)
+	}
+	contact, err := a.Store.ContactByID(ctx, in.ContactID)
+	if err != nil {
+		return temporalError(err)
+	}
+	for _, sc := range in.Items {
+		if _, err := a.Dispatch.ScheduleForContact(ctx, team, contact, sc); err != nil {
+			return temporalError(err)
+		}
+	}
+	return nil
+}
+
+// Redeliver hands an inbound message that reached a conversation as it closed to the
+// contact's next conversation, so no message is lost at the instant of closing.
+func (a *Activities) Redeliver(ctx context.Context, m InboundMessage) error {
+	return temporalError(a.Dispatch.Redeliver(ctx, m))
+}
+
+// NudgeWaiting wakes the team's waiting conversations after capacity freed up.
+func (a *Activities) NudgeWaiting(ctx context.Context, teamID string) error {
+	return temporalError(a.Dispatch.Nudge(ctx, []string{teamID}, 20))
 }
 
 // temporalError turns a domain error into an ApplicationError typed by its code, so
-// retry policies can name the codes that retrying will not fix.
+// retry policies stop on errors that retrying cannot fix.
 func temporalError(err error) error {
 	var e *conversation.Error
 	if !errors.As(err, &e) {
 		return err
 	}
-	return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{
-		NonRetryable: e.Code == conversation.EInvalid || e.Code == conversation.ENotFound,
-	})
+	retryable := e.Code == conversation.EUnavailable || e.Code == conversation.EInternal
+	return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: !retryable})
 }

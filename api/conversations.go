@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	temporalclient "go.temporal.io/sdk/client"
 
 	"github.com/textdesk/textdesk/conversation"
 	"github.com/textdesk/textdesk/store"
@@ -81,7 +80,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, conversationWithMessages{Conversation: c, Messages: msgs})
 }
 
-type postMessageRequest struct {
+type bodyRequest struct {
 	Body string `json:"body"`
 }
 
@@ -89,7 +88,16 @@ type postMessageRequest struct {
 // the message and sends it; the response is the stored (queued) message. With an
 // Idempotency-Key header, a retried request names the same message and sends nothing new.
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
-	var req postMessageRequest
+	s.postText(w, r, workflows.UpdateReply)
+}
+
+// postNote: POST /v1/conversations/{id}/notes {"body": "..."} — internal, never sent.
+func (s *Server) postNote(w http.ResponseWriter, r *http.Request) {
+	s.postText(w, r, workflows.UpdateNote)
+}
+
+func (s *Server) postText(w http.ResponseWriter, r *http.Request, update string) {
+	var req bodyRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, err)
 		return
@@ -103,33 +111,16 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if c.Status == string(conversation.StatusClosed) {
-		writeError(w, r, conversation.Errorf(conversation.EConflict, "conversation is closed; it is read-only"))
-		return
-	}
 	user := userFrom(r)
-	messageID := uuid.NewString()
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		messageID = uuid.NewSHA1(idempotencyNamespace, []byte(user.ID+"\x00"+c.ID+"\x00"+key)).String()
-	}
-	handle, err := s.Temporal.UpdateWorkflow(r.Context(), temporalclient.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(c.ID),
-		UpdateID:     messageID,
-		UpdateName:   workflows.UpdateReply,
-		WaitForStage: temporalclient.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.ReplyRequest{
-			ConversationID: c.ID, MessageID: messageID, AuthorID: user.ID, Body: req.Body,
-		}},
+	messageID := requestID(r, user, c.ID+"/"+update)
+	_, err = s.Dispatch.Act(r.Context(), c.ID, update, messageID, workflows.Action{
+		Caller: caller(user), MessageID: messageID, Body: req.Body,
 	})
-	var result workflows.ReplyResult
-	if err == nil {
-		err = handle.Get(r.Context(), &result)
-	}
 	if err != nil {
-		writeError(w, r, fromWorkflow(err))
+		writeError(w, r, err)
 		return
 	}
-	msg, err := s.Store.Message(r.Context(), result.MessageID)
+	msg, err := s.Store.Message(r.Context(), messageID)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -137,5 +128,19 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, msg)
 }
 
-// idempotencyNamespace scopes message ids derived from Idempotency-Key headers.
+// requestID names the thing a request creates. With an Idempotency-Key it is derived
+// from the key (and who sent it, and where), so a retried request names the same thing;
+// it doubles as the Temporal update id, which makes the retry one action.
+func requestID(r *http.Request, user store.User, scope string) string {
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		return uuid.NewSHA1(idempotencyNamespace, []byte(user.ID+"\x00"+scope+"\x00"+key)).String()
+	}
+	return uuid.NewString()
+}
+
+func caller(u store.User) conversation.Caller {
+	return conversation.Caller{UserID: u.ID, Admin: u.Role == store.RoleAdmin}
+}
+
+// idempotencyNamespace scopes ids derived from Idempotency-Key headers.
 var idempotencyNamespace = uuid.MustParse("9d3b7c41-52f6-4a0e-b8de-7f3e2a61c5d8")

@@ -13,15 +13,17 @@ import (
 	"github.com/twilio/twilio-go/client"
 	temporalclient "go.temporal.io/sdk/client"
 
+	"github.com/textdesk/textdesk/dispatch"
 	"github.com/textdesk/textdesk/store"
+	"github.com/textdesk/textdesk/workflows"
 )
 
 // Server holds the API's dependencies.
 type Server struct {
 	Store    *store.Store
 	Temporal temporalclient.Client
-	// TaskQueue is where conversation workflows run.
-	TaskQueue string
+	// Dispatch reaches conversation workflows.
+	Dispatch *dispatch.Dispatcher
 	// PublicURL is the scheme://host Twilio calls; webhook signatures cover it.
 	PublicURL string
 	// TwilioAuthToken verifies X-Twilio-Signature.
@@ -58,9 +60,26 @@ func (s *Server) Handler() http.Handler {
 
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.authenticate)
+		r.Get("/me", s.getMe)
+		r.Put("/me/presence", s.putPresence)
+		r.Get("/me/offers", s.getOffers)
 		r.Get("/conversations", s.listConversations)
 		r.Get("/conversations/{id}", s.getConversation)
+		r.Delete("/conversations/{id}", s.act(workflows.UpdateDelete, adminOnly))
 		r.Post("/conversations/{id}/messages", s.postMessage)
+		r.Post("/conversations/{id}/notes", s.postNote)
+		r.Post("/conversations/{id}/accept", s.act(workflows.UpdateAccept, noBody))
+		r.Post("/conversations/{id}/assign", s.act(workflows.UpdateAssign, s.parseAssign))
+		r.Post("/conversations/{id}/transfer", s.act(workflows.UpdateTransfer, s.parseTransfer))
+		r.Post("/conversations/{id}/conference", s.act(workflows.UpdateConference, s.parseConference))
+		r.Delete("/conversations/{id}/conference/{user_id}", s.act(workflows.UpdateLeaveConference, parseLeave))
+		r.Post("/conversations/{id}/end", s.act(workflows.UpdateEnd, noBody))
+		r.Post("/conversations/{id}/wrap-up", s.act(workflows.UpdateWrapUp, s.parseWrapUp))
+		r.Post("/conversations/{id}/archive", s.act(workflows.UpdateArchive, noBody))
+		r.Post("/conversations/{id}/unarchive", s.unarchive)
+		r.Get("/conversations/{id}/scheduled", s.listScheduled)
+		r.Post("/scheduled-messages", s.postScheduled)
+		r.Delete("/scheduled-messages/{id}", s.deleteScheduled)
 		r.Put("/teams/{id}/chat", s.putChat)
 	})
 	return r

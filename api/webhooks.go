@@ -7,10 +7,6 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/twilio/twilio-go/client"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	temporalclient "go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/textdesk/textdesk/conversation"
 	"github.com/textdesk/textdesk/workflows"
@@ -90,40 +86,10 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 		ReceivedAt:  s.Now().UTC(),
 	}
 
-	// A conversation that closed between our read and the signal refuses the start
-	// (RejectDuplicate); the next attempt then opens a new conversation.
-	for attempt := 0; ; attempt++ {
-		conv, _, err := s.Store.OpenConversation(ctx, team.ID, contact.ID, to)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		state := conversation.State{
-			ID: conv.ID, TeamID: team.ID, ContactID: contact.ID, TeamNumber: to, Contact: from,
-			Status: conversation.StatusNew, NextAction: conversation.ActorAgent,
-			NextActionSince: conv.NextActionSince, OpenedAt: conv.OpenedAt,
-		}
-		_, err = s.Temporal.SignalWithStartWorkflow(ctx, workflows.WorkflowID(conv.ID), workflows.SignalInbound, sig,
-			temporalclient.StartWorkflowOptions{
-				TaskQueue:             s.TaskQueue,
-				WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-				TypedSearchAttributes: temporal.NewSearchAttributes(
-					workflows.AttrConversationID.ValueSet(conv.ID),
-					workflows.AttrTeamID.ValueSet(team.ID),
-					workflows.AttrStatus.ValueSet(string(conversation.StatusNew)),
-					workflows.AttrNextAction.ValueSet(string(conversation.ActorAgent)),
-				),
-			}, workflows.Conversation, workflows.ConversationInput{State: state})
-		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &started) && attempt < 2 {
-			continue
-		}
-		if err != nil {
-			loggerFrom(r).Error("inbound message not handed to workflow", "MessageSid", sid, "error", err)
-			writeError(w, r, conversation.Errorf(conversation.EUnavailable, "conversation service unavailable; Twilio will retry"))
-			return
-		}
-		break
+	if _, err := s.Dispatch.Inbound(ctx, team, contact, sig); err != nil {
+		loggerFrom(r).Error("inbound message not handed to workflow", "MessageSid", sid, "error", err)
+		writeError(w, r, err)
+		return
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)

@@ -1,12 +1,12 @@
 // Package conversation is the domain core: what a conversation is and how it reacts to
-// events. It is pure: no Temporal, no SQL, no clock. The workflow feeds it events and
-// carries out the commands it returns, so every rule here is testable with a table.
+// events. It is pure: no Temporal, no SQL, no clock. The workflow feeds it events (each
+// carrying the time it happened) and carries out the commands it returns, so every rule
+// here is testable with a table.
 package conversation
 
 import (
-	"strings"
+	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -15,11 +15,12 @@ import (
 type Status string
 
 const (
-	StatusNew    Status = "new"     // waiting for an agent
-	StatusMissed Status = "missed"  // arrived while the team's chat was off
-	StatusActive Status = "active"  // an agent has replied
-	StatusWrapUp Status = "wrap_up" // ended, waiting for a wrap-up reason
-	StatusClosed Status = "closed"  // archived and read-only
+	StatusOutbound Status = "outbound" // started by us (scheduled/ad-hoc message); shown once the customer replies
+	StatusNew      Status = "new"      // waiting for an agent (offered or queued)
+	StatusMissed   Status = "missed"   // arrived while the team's chat was off
+	StatusActive   Status = "active"   // assigned to one or more agents
+	StatusWrapUp   Status = "wrap_up"  // ended, waiting for a wrap-up reason
+	StatusClosed   Status = "closed"   // archived and read-only
 )
 
 // Actor says who must act next.
@@ -37,13 +38,97 @@ type MessageKind string
 const (
 	KindText         MessageKind = "text"
 	KindAutoResponse MessageKind = "auto_response"
+	KindScheduled    MessageKind = "scheduled"
+	KindClosing      MessageKind = "closing"
+	KindNote         MessageKind = "note" // internal, never sent
 )
 
-// MaxBodyLength is the compose limit for one outbound message, in characters.
-const MaxBodyLength = 1000
+// Close reasons.
+const (
+	ClosedWrappedUp = "wrapped_up"
+	ClosedInactive  = "inactive"
+	ClosedArchived  = "archived"
+	ClosedDeleted   = "deleted"
+)
+
+// Limits.
+const (
+	MaxBodyLength = 1000 // compose limit for one outbound message, in characters
+	MaxScheduled  = 1000 // pending scheduled messages per conversation (bounds workflow state)
+)
+
+// Settings are the team's rules a conversation follows. They travel in the state so
+// the workflow decides without reading the database.
+type Settings struct {
+	OfferTimeout         time.Duration
+	WrapUpTimeout        time.Duration
+	InactivityWindow     time.Duration
+	AutoResponseInterval time.Duration
+	DefaultWrapUpReason  string
+}
+
+// DefaultSettings are used for any setting a team leaves at zero.
+func DefaultSettings() Settings {
+	return Settings{
+		OfferTimeout:         30 * time.Second,
+		WrapUpTimeout:        10 * time.Minute,
+		InactivityWindow:     7 * 24 * time.Hour,
+		AutoResponseInterval: 24 * time.Hour,
+		DefaultWrapUpReason:  "No reason given",
+	}
+}
+
+// WithDefaults fills zero fields from DefaultSettings.
+func (s Settings) WithDefaults() Settings {
+	d := DefaultSettings()
+	if s.OfferTimeout <= 0 {
+		s.OfferTimeout = d.OfferTimeout
+	}
+	if s.WrapUpTimeout <= 0 {
+		s.WrapUpTimeout = d.WrapUpTimeout
+	}
+	if s.InactivityWindow <= 0 {
+		s.InactivityWindow = d.InactivityWindow
+	}
+	if s.AutoResponseInterval <= 0 {
+		s.AutoResponseInterval = d.AutoResponseInterval
+	}
+	if s.DefaultWrapUpReason == "" {
+		s.DefaultWrapUpReason = d.DefaultWrapUpReason
+	}
+	return s
+}
+
+// OfferKind says why an agent is offered a conversation.
+type OfferKind string
+
+const (
+	OfferRoute      OfferKind = "route"      // routing: becomes the assignee
+	OfferTransfer   OfferKind = "transfer"   // replaces the current owner
+	OfferConference OfferKind = "conference" // joins the current assignees
+)
+
+// Offer is a pending invitation for one agent to take the conversation.
+type Offer struct {
+	Seq        int64 // unique within the conversation
+	Kind       OfferKind
+	UserID     string
+	FromUserID string // who asked, for transfer and conference
+	OfferedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Scheduled is a message waiting for its time.
+type Scheduled struct {
+	ID       string
+	Body     string
+	SendAt   time.Time
+	AuthorID string // empty for messages queued by a scheduler system
+}
 
 // State is everything the workflow knows about a conversation. It is serialised into
-// workflow history (and continue-as-new input), so fields are exported and plain.
+// workflow history (and continue-as-new input), so fields are exported and plain, and
+// every deadline is absolute.
 type State struct {
 	ID         string
 	TeamID     string
@@ -58,147 +143,106 @@ type State struct {
 	OpenedAt        time.Time
 	ClosedAt        time.Time
 
+	Settings           Settings
 	AutoResponseSentAt time.Time
+
+	// Assignees[0] owns the conversation; the others joined by conference.
+	Assignees []string
+	Offer     *Offer
+	// RouteAttempt is the Seq of the agent reservation in flight (0: none). A result
+	// for any other attempt is stale.
+	RouteAttempt int64
+	Seq          int64
+
+	WrapUpDeadline time.Time
+	WrapUpReason   string
+	CloseReason    string
+
+	// Scheduled holds pending scheduled messages, ordered by SendAt then ID.
+	Scheduled []Scheduled
 
 	// Version increases with every change so the Postgres mirror never applies an
 	// older snapshot over a newer one.
 	Version int64
 }
 
-// Events ---------------------------------------------------------------------------
-
-// Event is something that happened to a conversation.
-type Event interface{ event() }
-
-// InboundReceived: the customer texted; the message is already stored.
-type InboundReceived struct {
-	MessageID    string
-	At           time.Time
-	ChatOn       bool   // the team's chat state when the message was stored
-	AutoResponse string // the team's auto-response text ("" = none)
+// Owner is the assignee who owns the conversation ("" when unassigned).
+func (s State) Owner() string {
+	if len(s.Assignees) == 0 {
+		return ""
+	}
+	return s.Assignees[0]
 }
 
-// ReplyRequested: an agent wants to send a message.
-type ReplyRequested struct {
-	MessageID string
-	AuthorID  string
-	Body      string
-	At        time.Time
+// IsAssignee reports whether userID is among the assignees.
+func (s State) IsAssignee(userID string) bool { return slices.Contains(s.Assignees, userID) }
+
+// Closed reports whether the conversation is over; the workflow ends then.
+func (s State) Closed() bool { return s.Status == StatusClosed }
+
+// NextDeadline is the earliest moment the conversation must act without an event
+// from outside (zero: none). The workflow keeps one timer for it and sends Tick.
+func (s State) NextDeadline() time.Time {
+	if s.Closed() {
+		return time.Time{}
+	}
+	var next time.Time
+	earliest := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if s.Offer != nil {
+		earliest(s.Offer.ExpiresAt)
+	}
+	if s.Status == StatusWrapUp {
+		earliest(s.WrapUpDeadline)
+	}
+	earliest(s.InactiveAt())
+	if len(s.Scheduled) > 0 {
+		earliest(s.Scheduled[0].SendAt)
+	}
+	return next
 }
 
-func (InboundReceived) event() {}
-func (ReplyRequested) event()  {}
-
-// Commands -------------------------------------------------------------------------
-
-// Command is a side effect the workflow must carry out, in order.
-type Command interface{ command() }
-
-// SendMessage: store an outbound message and hand it to Twilio.
-type SendMessage struct {
-	MessageID string
-	Kind      MessageKind
-	AuthorID  string // empty for system messages
-	Body      string
+// InactiveAt is when the conversation closes for inactivity if nothing happens.
+func (s State) InactiveAt() time.Time {
+	if s.Settings.InactivityWindow <= 0 {
+		return time.Time{}
+	}
+	last := s.OpenedAt
+	if s.LastMessageAt.After(last) {
+		last = s.LastMessageAt
+	}
+	if last.IsZero() {
+		return time.Time{}
+	}
+	return last.Add(s.Settings.InactivityWindow)
 }
 
-// SaveState: mirror the state into Postgres for inboxes and search.
-type SaveState struct{}
-
-func (SendMessage) command() {}
-func (SaveState) command()   {}
-
-// Apply returns the state after ev and the commands it requires. It never mutates s.
-// An error means the event is refused and nothing changed.
-func Apply(s State, ev Event) (State, []Command, error) {
-	switch ev := ev.(type) {
-	case InboundReceived:
-		return applyInbound(s, ev)
-	case ReplyRequested:
-		return applyReply(s, ev)
+func (s State) clone() State {
+	s.Assignees = slices.Clone(s.Assignees)
+	s.Scheduled = slices.Clone(s.Scheduled)
+	if s.Offer != nil {
+		o := *s.Offer
+		s.Offer = &o
 	}
-	return s, nil, Errorf(EInternal, "unknown event %T", ev)
+	return s
 }
 
-func applyInbound(s State, ev InboundReceived) (State, []Command, error) {
-	if s.Status == StatusClosed {
-		return s, nil, Errorf(EConflict, "conversation is closed")
-	}
-	var cmds []Command
-	s.LastMessageAt = ev.At
-	s.setNextAction(ActorAgent, ev.At)
-
-	if s.Status == StatusNew && !ev.ChatOn {
-		s.Status = StatusMissed
-	}
-	// A conversation nobody has picked up gets the auto-response once; one an agent is
-	// already working keeps going to that agent whatever the chat state.
-	if s.Status == StatusMissed && ev.AutoResponse != "" && s.AutoResponseSentAt.IsZero() {
-		s.AutoResponseSentAt = ev.At
-		cmds = append(cmds, SendMessage{
-			MessageID: AutoResponseID(ev.MessageID),
-			Kind:      KindAutoResponse,
-			Body:      ev.AutoResponse,
-		})
-	}
-	s.Version++
-	return s, append(cmds, SaveState{}), nil
-}
-
-func applyReply(s State, ev ReplyRequested) (State, []Command, error) {
-	if err := ValidateReply(s, ev); err != nil {
-		return s, nil, err
-	}
-	if s.Status == StatusNew || s.Status == StatusMissed {
-		s.Status = StatusActive
-	}
-	s.LastMessageAt = ev.At
-	s.setNextAction(ActorCustomer, ev.At)
-	s.Version++
-	return s, []Command{
-		SendMessage{MessageID: ev.MessageID, Kind: KindText, AuthorID: ev.AuthorID, Body: ev.Body},
-		SaveState{},
-	}, nil
-}
-
-// ValidateReply says whether a reply may be sent now, without changing anything. The
-// workflow's update validator calls it so a refused reply leaves no trace in history.
-func ValidateReply(s State, ev ReplyRequested) error {
-	if s.Status == StatusClosed || s.Status == StatusWrapUp {
-		return Errorf(EConflict, "conversation is %s; it is read-only", s.Status)
-	}
-	if ev.MessageID == "" {
-		return Errorf(EInvalid, "message id is required")
-	}
-	return ValidateBody(ev.Body)
-}
-
-// ValidateBody checks an outbound message body against the compose rules.
-func ValidateBody(body string) error {
-	if strings.TrimSpace(body) == "" {
-		return Errorf(EInvalid, "body must not be empty")
-	}
-	if !utf8.ValidString(body) {
-		return Errorf(EInvalid, "body must be valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(body); n > MaxBodyLength {
-		return Errorf(EUnprocessable, "body is %d characters; the limit is %d", n, MaxBodyLength)
-	}
-	return nil
-}
-
-func (s *State) setNextAction(a Actor, at time.Time) {
-	if s.NextAction != a {
-		s.NextAction = a
-		s.NextActionSince = at
-	}
-}
-
-// autoResponseNamespace makes auto-response ids a pure function of the inbound message
-// that caused them, so a replayed or retried step can never produce a second message.
-var autoResponseNamespace = uuid.MustParse("6f1c3f0e-4a8e-4f55-9d0a-5b2c7f1e9a10")
+// Derived ids: pure functions of what caused a message, so a replayed or retried step
+// can never mint a second message.
+var (
+	autoResponseNamespace = uuid.MustParse("6f1c3f0e-4a8e-4f55-9d0a-5b2c7f1e9a10")
+	scheduledNamespace    = uuid.MustParse("3c0d9a77-2b1e-4f4a-8e55-6a7b8c9d0e1f")
+)
 
 // AutoResponseID is the id of the auto-response triggered by inbound message id.
 func AutoResponseID(inboundMessageID string) string {
 	return uuid.NewSHA1(autoResponseNamespace, []byte(inboundMessageID)).String()
+}
+
+// ScheduledMessageID is the id of the message a scheduled message becomes when sent.
+func ScheduledMessageID(scheduledID string) string {
+	return uuid.NewSHA1(scheduledNamespace, []byte(scheduledID)).String()
 }

@@ -29,3 +29,11 @@ func (s *Store) ContactByPhone(ctx context.Context, phone string) (Contact, erro
 		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
 	return c, notFound(err, "contact")
 }
+
+// ContactByID loads a contact.
+func (s *Store) ContactByID(ctx context.Context, id string) (Contact, error) {
+	var c Contact
+	err := s.pool.QueryRow(ctx, `SELECT id, phone, name, opted_out, blocked FROM contacts WHERE id = $1`, id).
+		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
+	return c, notFound(err, "contact")
+}

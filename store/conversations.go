@@ -25,28 +25,47 @@ type Conversation struct {
 	LastMessageAt   *time.Time `json:"last_message_at"`
 	OpenedAt        time.Time  `json:"opened_at"`
 	ClosedAt        *time.Time `json:"closed_at"`
+	CloseReason     *string    `json:"close_reason"`
+	WrapUpReason    *string    `json:"wrap_up_reason"`
+	// Assignees: the owner first, then conferenced agents.
+	Assignees []string `json:"assignees"`
+	// OfferedTo is the agent a pending offer waits on, if any.
+	OfferedTo *string `json:"offered_to"`
 }
 
 const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, c.team_number, c.status,
-	c.next_action, c.next_action_since, c.last_message_at, c.opened_at, c.closed_at`
+	c.next_action, c.next_action_since, c.last_message_at, c.opened_at, c.closed_at, c.close_reason, c.wrap_up_reason,
+	coalesce((SELECT array_agg(a.user_id::text ORDER BY a.role <> 'owner', a.created_at, a.user_id)
+		FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'), '{}'),
+	(SELECT a.user_id::text FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role = 'offered' LIMIT 1)`
 
 func scanConversation(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.TeamID, &c.ContactID, &c.ContactPhone, &c.ContactName, &c.TeamNumber, &c.Status,
-		&c.NextAction, &c.NextActionSince, &c.LastMessageAt, &c.OpenedAt, &c.ClosedAt)
+		&c.NextAction, &c.NextActionSince, &c.LastMessageAt, &c.OpenedAt, &c.ClosedAt, &c.CloseReason, &c.WrapUpReason,
+		&c.Assignees, &c.OfferedTo)
 	return c, err
 }
 
-// OpenConversation returns the open conversation between a team and a contact, creating
-// it (status new) if there is none. The partial unique index conversations_one_open
-// decides races: of two concurrent first messages, one inserts and both get its row.
-func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNumber string) (c Conversation, created bool, err error) {
+// OpenConversation returns the open conversation of a contact on a team's number,
+// creating it with status if there is none. An open conversation on that number that
+// was transferred to another team is found too, so the customer's next text joins it.
+// The partial unique index conversations_one_open decides races: of two concurrent
+// first messages, one inserts and both get its row.
+func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNumber string, status conversation.Status) (c Conversation, created bool, err error) {
+	c, err = scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+		WHERE c.contact_id = $1 AND c.team_number = $2 AND c.status <> 'closed'
+		ORDER BY c.opened_at DESC LIMIT 1`, contactID, teamNumber))
+	if err == nil || !errors.Is(err, pgx.ErrNoRows) {
+		return c, false, err
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		var id string
 		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status)
-			VALUES ($1, $2, $3, $4, 'new')
+			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (team_id, contact_id) WHERE status <> 'closed' DO NOTHING
-			RETURNING id`, uuid.NewString(), teamID, contactID, teamNumber).Scan(&id)
+			RETURNING id`, uuid.NewString(), teamID, contactID, teamNumber, status).Scan(&id)
 		created = err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return c, false, err
@@ -71,7 +90,7 @@ func (s *Store) Conversation(ctx context.Context, id string) (Conversation, erro
 		return Conversation{}, conversation.Errorf(conversation.ENotFound, "conversation not found")
 	}
 	c, err := scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`
-		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1`, id))
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1 AND c.deleted_at IS NULL`, id))
 	return c, notFound(err, "conversation")
 }
 
@@ -91,7 +110,7 @@ func (s *Store) ListConversations(ctx context.Context, teamIDs []string, cursor 
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+`
 		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
-		WHERE c.team_id = ANY($1::uuid[])
+		WHERE c.team_id = ANY($1::uuid[]) AND c.deleted_at IS NULL
 		  AND ($2::timestamptz IS NULL OR (c.opened_at, c.id) < ($2, $3::uuid))
 		ORDER BY c.opened_at DESC, c.id DESC
 		LIMIT $4`, teamIDs, after.time, after.id, limit+1)
@@ -113,14 +132,68 @@ func (s *Store) ListConversations(ctx context.Context, teamIDs []string, cursor 
 	return page, nil
 }
 
-// SaveConversation mirrors workflow state into the read model. Snapshots carry the
-// state's version; an older one arriving late is ignored.
+// SaveConversation mirrors workflow state into the read model: the row and who is on
+// the conversation (owner, conference members, pending offer). Snapshots carry the
+// state's version; an older one arriving late changes nothing. A closed conversation
+// keeps no assignee rows, which frees the agents' capacity.
 func (s *Store) SaveConversation(ctx context.Context, st conversation.State) error {
-	_, err := s.pool.Exec(ctx, `UPDATE conversations SET status = $2, next_action = $3,
-			next_action_since = $4, last_message_at = $5, closed_at = $6, version = $7, updated_at = now()
-		WHERE id = $1 AND version < $7`,
-		st.ID, st.Status, st.NextAction, st.NextActionSince, nullTime(st.LastMessageAt), nullTime(st.ClosedAt), st.Version)
-	return err
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE conversations SET team_id = $2, status = $3, next_action = $4,
+			next_action_since = $5, last_message_at = $6, closed_at = $7, close_reason = nullif($8, ''),
+			wrap_up_reason = nullif($9, ''),
+			deleted_at = CASE WHEN $8 = 'deleted' THEN coalesce(deleted_at, now()) ELSE deleted_at END,
+			version = $10, updated_at = now()
+		WHERE id = $1 AND version < $10`,
+		st.ID, st.TeamID, st.Status, st.NextAction, st.NextActionSince, nullTime(st.LastMessageAt),
+		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version)
+	if err != nil {
+		if isUniqueViolation(err, "conversations_one_open") {
+			return conversation.Errorf(conversation.EConflict, "the contact already has an open conversation in that team")
+		}
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return nil // a newer snapshot is already stored
+	}
+	type row struct {
+		user, role, kind, by string
+		at, exp              *time.Time
+	}
+	var want []row
+	if !st.Closed() {
+		for i, u := range st.Assignees {
+			role := "member"
+			if i == 0 {
+				role = "owner"
+			}
+			want = append(want, row{user: u, role: role})
+		}
+		if o := st.Offer; o != nil {
+			want = append(want, row{user: o.UserID, role: "offered", kind: string(o.Kind), by: o.FromUserID, at: &o.OfferedAt, exp: &o.ExpiresAt})
+		}
+	}
+	users := make([]string, len(want))
+	for i, w := range want {
+		users[i] = w.user
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM conversation_assignees WHERE conversation_id = $1 AND NOT (user_id = ANY($2::uuid[]))`, st.ID, users); err != nil {
+		return err
+	}
+	for _, w := range want {
+		if _, err := tx.Exec(ctx, `INSERT INTO conversation_assignees
+				(conversation_id, user_id, role, offer_kind, offered_by, offered_at, expires_at)
+			VALUES ($1, $2, $3, nullif($4, ''), nullif($5, '')::uuid, $6, $7)
+			ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = excluded.role, offer_kind = excluded.offer_kind,
+				offered_by = excluded.offered_by, offered_at = excluded.offered_at, expires_at = excluded.expires_at`,
+			st.ID, w.user, w.role, w.kind, w.by, w.at, w.exp); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
 }
 
 func nullTime(t time.Time) *time.Time {
@@ -128,4 +201,38 @@ func nullTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// ReopenConversation turns a closed (not deleted) conversation active again, owned by
+// ownerID, and returns it with its version.
+func (s *Store) ReopenConversation(ctx context.Context, id, ownerID string) (Conversation, int64, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return Conversation{}, 0, err
+	}
+	defer tx.Rollback(ctx)
+	var version int64
+	err = tx.QueryRow(ctx, `UPDATE conversations SET status = 'active', closed_at = NULL, close_reason = NULL,
+			wrap_up_reason = NULL, next_action = 'agent', next_action_since = now(), version = version + 1, updated_at = now()
+		WHERE id = $1 AND status = 'closed' AND deleted_at IS NULL RETURNING version`, id).Scan(&version)
+	if isUniqueViolation(err, "conversations_one_open") {
+		return Conversation{}, 0, conversation.Errorf(conversation.EConflict,
+			"the contact already has another open conversation in this team; close it before unarchiving this one")
+	}
+	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Conversation{}, 0, conversation.Errorf(conversation.EConflict, "the conversation is not archived")
+		}
+		return Conversation{}, 0, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO conversation_assignees (conversation_id, user_id, role) VALUES ($1, $2, 'owner')
+		ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = 'owner'`, id, ownerID); err != nil {
+		return Conversation{}, 0, err
+	}
+	c, err := scanConversation(tx.QueryRow(ctx, `SELECT `+conversationColumns+`
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1`, id))
+	if err != nil {
+		return Conversation{}, 0, err
+	}
+	return c, version, tx.Commit(ctx)
 }

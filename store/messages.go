@@ -64,14 +64,64 @@ func (s *Store) InsertInbound(ctx context.Context, m Message) (id string, duplic
 }
 
 // InsertOutbound records the intent to send before Twilio is called. Re-running it
-// with the same id (an activity retry) changes nothing.
-func (s *Store) InsertOutbound(ctx context.Context, m Message) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO messages (id, conversation_id, direction, kind, author_id, from_number,
+// with the same id (an activity retry) changes nothing. A message that comes from a
+// scheduled message claims it in the same transaction: if the schedule was cancelled
+// meanwhile (or its contact opted out, or its conversation was deleted), nothing is
+// stored and skipped says why.
+func (s *Store) InsertOutbound(ctx context.Context, m Message, scheduledID string) (skipped string, err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback(ctx)
+	if scheduledID != "" {
+		var status string
+		var optedOut, blocked, deleted bool
+		err := tx.QueryRow(ctx, `SELECT sm.status, ct.opted_out, ct.blocked, c.deleted_at IS NOT NULL
+			FROM scheduled_messages sm JOIN contacts ct ON ct.id = sm.contact_id
+			JOIN conversations c ON c.id = $2
+			WHERE sm.id = $1 FOR UPDATE OF sm`, scheduledID, m.ConversationID).Scan(&status, &optedOut, &blocked, &deleted)
+		if err != nil {
+			return "", notFound(err, "scheduled message")
+		}
+		reason := ""
+		switch {
+		case status == "sent":
+			return "", nil // a retry after the claim committed: the message row exists
+		case status != "pending":
+			return "the scheduled message was " + status, nil
+		case deleted:
+			reason = "the conversation was deleted"
+		case optedOut:
+			reason = "the contact has opted out of messages"
+		case blocked:
+			reason = "the contact is blocked"
+		}
+		if reason != "" {
+			_, err := tx.Exec(ctx, `UPDATE scheduled_messages SET status = 'cancelled', reason = $2, updated_at = now() WHERE id = $1`, scheduledID, reason)
+			if err != nil {
+				return "", err
+			}
+			return reason, tx.Commit(ctx)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE scheduled_messages SET status = 'sent', message_id = $2, updated_at = now() WHERE id = $1`,
+			scheduledID, m.ID); err != nil {
+			return "", err
+		}
+	}
+	status := MsgQueued
+	direction := "outbound"
+	if m.Kind == "note" {
+		status, direction = "note", "internal"
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO messages (id, conversation_id, direction, kind, author_id, from_number,
 			to_number, body, status, segments, created_at)
-		VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, 'queued', $8, $9)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO NOTHING`,
-		m.ID, m.ConversationID, m.Kind, m.AuthorID, m.From, m.To, m.Body, m.Segments, m.CreatedAt)
-	return err
+		m.ID, m.ConversationID, direction, m.Kind, m.AuthorID, m.From, m.To, m.Body, status, m.Segments, m.CreatedAt); err != nil {
+		return "", err
+	}
+	return "", tx.Commit(ctx)
 }
 
 // OutboundToSend is what the send activity needs about a message and its recipient.

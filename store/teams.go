@@ -2,24 +2,67 @@ package store
 
 import (
 	"context"
+	"time"
+
+	"github.com/textdesk/textdesk/conversation"
 )
 
-// Team is a group of agents sharing numbers and a chat switch.
+// Team is a group of agents sharing numbers, a chat switch and routing rules.
 type Team struct {
-	ID            string   `json:"id"`
-	Name          string   `json:"name"`
-	ChatOn        bool     `json:"chat_on"`
-	AutoResponse  string   `json:"auto_response"`
-	DefaultRegion string   `json:"default_region"`
-	Numbers       []string `json:"numbers"`
+	ID                        string                     `json:"id"`
+	Name                      string                     `json:"name"`
+	ChatOn                    bool                       `json:"chat_on"`
+	AutoResponse              string                     `json:"auto_response"`
+	DefaultRegion             string                     `json:"default_region"`
+	Numbers                   []string                   `json:"numbers"`
+	OfferTimeoutSeconds       int                        `json:"offer_timeout_seconds"`
+	WrapUpTimeoutSeconds      int                        `json:"wrap_up_timeout_seconds"`
+	InactivityDays            int                        `json:"inactivity_days"`
+	Capacity                  int                        `json:"capacity"`
+	AutoResponseIntervalHours int                        `json:"auto_response_interval_hours"`
+	DefaultWrapUpReason       string                     `json:"default_wrap_up_reason"`
+	BusinessHours             conversation.BusinessHours `json:"business_hours"`
+	TimeZone                  string                     `json:"time_zone"`
+	HelpText                  string                     `json:"help_text"`
+	WrapUpReasons             []string                   `json:"wrap_up_reasons"`
+}
+
+// Settings are the team's rules as the conversation state machine takes them.
+func (t Team) Settings() conversation.Settings {
+	return conversation.Settings{
+		OfferTimeout:         time.Duration(t.OfferTimeoutSeconds) * time.Second,
+		WrapUpTimeout:        time.Duration(t.WrapUpTimeoutSeconds) * time.Second,
+		InactivityWindow:     time.Duration(t.InactivityDays) * 24 * time.Hour,
+		AutoResponseInterval: time.Duration(t.AutoResponseIntervalHours) * time.Hour,
+		DefaultWrapUpReason:  t.DefaultWrapUpReason,
+	}.WithDefaults()
+}
+
+// ChatOpen reports whether the team takes conversations at instant at: its switch is
+// on and, if it has business hours, at falls inside them in its time zone.
+func (t Team) ChatOpen(at time.Time) bool {
+	if !t.ChatOn {
+		return false
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		loc = time.UTC // the API validates zones; an unknown one never closes chat by surprise
+	}
+	return t.BusinessHours.Open(at, loc)
 }
 
 const teamColumns = `t.id, t.name, t.chat_on, t.auto_response, t.default_region,
-	coalesce((SELECT array_agg(n.number ORDER BY n.number) FROM team_numbers n WHERE n.team_id = t.id), '{}')`
+	coalesce((SELECT array_agg(n.number ORDER BY n.number) FROM team_numbers n WHERE n.team_id = t.id), '{}'),
+	t.offer_timeout_seconds, t.wrap_up_timeout_seconds, t.inactivity_days, t.capacity,
+	t.auto_response_interval_hours, t.default_wrap_up_reason, t.business_hours, t.time_zone, t.help_text,
+	coalesce((SELECT array_agg(r.reason ORDER BY r.position, r.reason) FROM wrap_up_reasons r WHERE r.team_id = t.id), '{}')`
 
 func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
 	var t Team
-	err := row.Scan(&t.ID, &t.Name, &t.ChatOn, &t.AutoResponse, &t.DefaultRegion, &t.Numbers)
+	err := row.Scan(&t.ID, &t.Name, &t.ChatOn, &t.AutoResponse, &t.DefaultRegion, &t.Numbers,
+		&t.OfferTimeoutSeconds, &t.WrapUpTimeoutSeconds, &t.InactivityDays, &t.Capacity,
+		&t.AutoResponseIntervalHours, &t.DefaultWrapUpReason, &t.BusinessHours, &t.TimeZone, &t.HelpText,
+		&t.WrapUpReasons)
 	return t, err
 }
 
@@ -32,16 +75,58 @@ func (s *Store) TeamByNumber(ctx context.Context, number string) (Team, error) {
 
 // Team loads one team.
 func (s *Store) Team(ctx context.Context, id string) (Team, error) {
+	if !validUUID(id) {
+		return Team{}, conversation.Errorf(conversation.ENotFound, "team not found")
+	}
 	t, err := scanTeam(s.pool.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id = $1`, id))
 	return t, notFound(err, "team")
 }
 
 // SetChat turns a team's chat on or off; a nil autoResponse leaves the text unchanged.
 func (s *Store) SetChat(ctx context.Context, teamID string, on bool, autoResponse *string) (Team, error) {
+	if !validUUID(teamID) {
+		return Team{}, conversation.Errorf(conversation.ENotFound, "team not found")
+	}
 	t, err := scanTeam(s.pool.QueryRow(ctx, `UPDATE teams t SET chat_on = $2,
 			auto_response = coalesce($3, t.auto_response), updated_at = now()
 		WHERE t.id = $1 RETURNING `+teamColumns, teamID, on, autoResponse))
 	return t, notFound(err, "team")
+}
+
+// TeamRules are the routing settings tests and admins change directly.
+type TeamRules struct {
+	OfferTimeoutSeconds  int
+	WrapUpTimeoutSeconds int
+	Capacity             int
+	WrapUpReasons        []string
+}
+
+// SetTeamRules updates routing rules and replaces the wrap-up reasons (zero values
+// leave a setting unchanged; nil reasons leave the list unchanged).
+func (s *Store) SetTeamRules(ctx context.Context, teamID string, r TeamRules) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `UPDATE teams SET
+			offer_timeout_seconds = coalesce(nullif($2, 0), offer_timeout_seconds),
+			wrap_up_timeout_seconds = coalesce(nullif($3, 0), wrap_up_timeout_seconds),
+			capacity = coalesce(nullif($4, 0), capacity), updated_at = now()
+		WHERE id = $1`, teamID, r.OfferTimeoutSeconds, r.WrapUpTimeoutSeconds, r.Capacity); err != nil {
+		return err
+	}
+	if r.WrapUpReasons != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM wrap_up_reasons WHERE team_id = $1`, teamID); err != nil {
+			return err
+		}
+		for i, reason := range r.WrapUpReasons {
+			if _, err := tx.Exec(ctx, `INSERT INTO wrap_up_reasons (team_id, reason, position) VALUES ($1, $2, $3)`, teamID, reason, i); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Commit(ctx)
 }
 
 // CreateTeam inserts a team with its numbers (E.164) in one transaction.

@@ -79,3 +79,10 @@ func (s *Store) AddToken(ctx context.Context, userID, token, label string) error
 		ON CONFLICT (token_hash) DO NOTHING`, userID, HashToken(token), label)
 	return err
 }
+
+// TeamMemberIDs lists the ids of a team's members.
+func (s *Store) TeamMemberIDs(ctx context.Context, teamID string) ([]string, error) {
+	var ids []string
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(user_id::text), '{}') FROM team_members WHERE team_id = $1`, teamID).Scan(&ids)
+	return ids, err
+}

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -11,9 +13,15 @@ import (
 	"github.com/textdesk/textdesk/conversation"
 )
 
+// DefaultContinueAsNewAfter is the history length at which a run continues as new
+// unless Temporal suggests it earlier.
+const DefaultContinueAsNewAfter = 10_000
+
 // ConversationInput starts (or continues-as-new) a conversation workflow.
 type ConversationInput struct {
 	State conversation.State
+	// ContinueAsNewAfter overrides DefaultContinueAsNewAfter (tests force tiny values).
+	ContinueAsNewAfter int
 }
 
 // InboundSignal is a customer's SMS as the Twilio webhook delivered it.
@@ -26,30 +34,25 @@ type InboundSignal struct {
 	ReceivedAt  time.Time
 }
 
-// ReplyRequest asks the workflow to send an agent's message. ConversationID guards
-// against a request meant for an earlier conversation reaching a newer run.
-type ReplyRequest struct {
-	ConversationID string
-	MessageID      string
-	AuthorID       string
-	Body           string
-}
-
-// ReplyResult answers a ReplyRequest once the message is stored as queued.
-type ReplyResult struct {
-	MessageID string
-	Status    string
-}
-
 // activity stubs: the workflow names activities through a nil *Activities, as the SDK expects.
 var acts *activities.Activities
 
 // Conversation is the workflow for one conversation, from the first text to wrap-up.
+// It is a thin shell: signals, updates and one timer become events for the state
+// machine in package conversation, and the commands it returns become activities.
 func Conversation(ctx workflow.Context, in ConversationInput) error {
 	if in.State.ID == "" || in.State.TeamID == "" {
 		return temporal.NewNonRetryableApplicationError("conversation input needs an id and a team", conversation.EInvalid, nil)
 	}
-	w := &conversationWorkflow{state: in.State}
+	w := &conversationWorkflow{
+		state:     in.State,
+		lock:      workflow.NewMutex(ctx),
+		wake:      workflow.NewBufferedChannel(ctx, 1),
+		threshold: in.ContinueAsNewAfter,
+	}
+	if w.threshold <= 0 {
+		w.threshold = DefaultContinueAsNewAfter
+	}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -58,7 +61,13 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 
 type conversationWorkflow struct {
 	state conversation.State
-	// sends counts send coroutines still running; continue-as-new waits for them.
+	// lock serialises event handling: an event and all its commands finish before the
+	// next event (signal, update or timer) is applied.
+	lock workflow.Mutex
+	// wake tells the main loop an update changed the state (and maybe the deadline).
+	wake      workflow.Channel
+	threshold int
+	// sends counts send coroutines still running; closing and continue-as-new wait.
 	sends int
 }
 
@@ -68,54 +77,129 @@ func (w *conversationWorkflow) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateReply, w.reply, workflow.UpdateHandlerOptions{
-		Validator: w.validateReply,
-	})
+	for _, name := range actionUpdates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, name,
+			func(ctx workflow.Context, a Action) (ActionResult, error) { return w.act(ctx, name, a) },
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a Action) error { return w.validate(ctx, name, a) }},
+		); err != nil {
+			return err
+		}
+	}
+	return w.syncSearchAttributes(ctx)
 }
 
 func (w *conversationWorkflow) run(ctx workflow.Context) error {
 	inbound := workflow.GetSignalChannel(ctx, SignalInbound)
-	for {
-		var sig InboundSignal
-		inbound.Receive(ctx, &sig)
-		w.onInbound(ctx, sig)
-
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return w.continueAsNew(ctx, inbound)
+	route := workflow.GetSignalChannel(ctx, SignalRoute)
+	var (
+		armed       time.Time // deadline the timer is set for
+		timer       workflow.Future
+		cancelTimer workflow.CancelFunc = func() {}
+	)
+	for !w.state.Closed() {
+		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= w.threshold {
+			cancelTimer()
+			return w.continueAsNew(ctx, inbound, route)
 		}
+		// One timer for the earliest deadline; re-armed only when that deadline moves.
+		if dl := w.state.NextDeadline(); !dl.Equal(armed) {
+			cancelTimer()
+			armed, timer, cancelTimer = dl, nil, func() {}
+			if !dl.IsZero() {
+				tctx, cancel := workflow.WithCancel(ctx)
+				timer, cancelTimer = workflow.NewTimer(tctx, max(dl.Sub(workflow.Now(ctx)), 0)), cancel
+			}
+		}
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(inbound, func(c workflow.ReceiveChannel, _ bool) {
+			var sig InboundSignal
+			c.Receive(ctx, &sig)
+			w.locked(ctx, func() { w.onInbound(ctx, sig) })
+		})
+		sel.AddReceive(route, func(c workflow.ReceiveChannel, _ bool) {
+			var sig RouteSignal
+			c.Receive(ctx, &sig)
+			w.locked(ctx, func() { w.applyLogged(ctx, conversation.RouteRequested{At: workflow.Now(ctx), ChatOn: sig.ChatOn}) })
+		})
+		sel.AddReceive(w.wake, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		if timer != nil {
+			sel.AddFuture(timer, func(f workflow.Future) {
+				armed, timer = time.Time{}, nil
+				if f.Get(ctx, nil) == nil {
+					w.locked(ctx, func() { w.applyLogged(ctx, conversation.Tick{At: workflow.Now(ctx)}) })
+				}
+			})
+		}
+		sel.Select(ctx)
 	}
+	cancelTimer()
+	return w.finish(ctx, inbound)
 }
 
-// continueAsNew starts a fresh run with the same state once no handler or send is in
-// flight and every signal already delivered has been handled.
-func (w *conversationWorkflow) continueAsNew(ctx workflow.Context, inbound workflow.ReceiveChannel) error {
+// finish ends a closed conversation's run once its sends and handlers are done. A
+// message that reached it while it closed goes to the contact's next conversation.
+func (w *conversationWorkflow) finish(ctx workflow.Context, inbound workflow.ReceiveChannel) error {
 	for {
 		if err := workflow.Await(ctx, func() bool { return w.sends == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
 			return err
 		}
 		var sig InboundSignal
 		if !inbound.ReceiveAsync(&sig) {
-			break
+			return nil
 		}
-		w.onInbound(ctx, sig)
+		err := workflow.ExecuteActivity(dbContext(ctx), acts.Redeliver, w.inboundMessage(sig)).Get(ctx, nil)
+		if err != nil {
+			workflow.GetLogger(ctx).Error("message to a closed conversation not redelivered", "MessageSid", sig.MessageSid, "error", err)
+		}
 	}
-	return workflow.NewContinueAsNewError(ctx, Conversation, ConversationInput{State: w.state})
+}
+
+// continueAsNew starts a fresh run with the same state (deadlines are absolute, so no
+// timer is lost) once no handler or send is in flight and every delivered signal has
+// been handled.
+func (w *conversationWorkflow) continueAsNew(ctx workflow.Context, inbound, route workflow.ReceiveChannel) error {
+	for {
+		if err := workflow.Await(ctx, func() bool { return w.sends == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		var sig InboundSignal
+		var rs RouteSignal
+		switch {
+		case inbound.ReceiveAsync(&sig):
+			w.locked(ctx, func() { w.onInbound(ctx, sig) })
+		case route.ReceiveAsync(&rs):
+			w.locked(ctx, func() { w.applyLogged(ctx, conversation.RouteRequested{At: workflow.Now(ctx), ChatOn: rs.ChatOn}) })
+		default:
+			if w.state.Closed() {
+				return w.finish(ctx, inbound)
+			}
+			return workflow.NewContinueAsNewError(ctx, Conversation, ConversationInput{State: w.state, ContinueAsNewAfter: w.threshold})
+		}
+	}
+}
+
+func (w *conversationWorkflow) locked(ctx workflow.Context, fn func()) {
+	if err := w.lock.Lock(ctx); err != nil {
+		return // the workflow is being cancelled
+	}
+	defer w.lock.Unlock()
+	fn()
+}
+
+func (w *conversationWorkflow) inboundMessage(sig InboundSignal) activities.InboundMessage {
+	return activities.InboundMessage{
+		ConversationID: w.state.ID, TeamID: w.state.TeamID, MessageSid: sig.MessageSid,
+		From: sig.From, To: sig.To, Body: sig.Body, NumSegments: sig.NumSegments, ReceivedAt: sig.ReceivedAt,
+	}
 }
 
 func (w *conversationWorkflow) onInbound(ctx workflow.Context, sig InboundSignal) {
 	log := workflow.GetLogger(ctx)
+	if w.state.Closed() {
+		return // finish redelivers it
+	}
 	var rec activities.RecordInboundResult
-	err := workflow.ExecuteActivity(dbContext(ctx), acts.RecordInbound, activities.InboundMessage{
-		ConversationID: w.state.ID,
-		TeamID:         w.state.TeamID,
-		MessageSid:     sig.MessageSid,
-		From:           sig.From,
-		To:             sig.To,
-		Body:           sig.Body,
-		NumSegments:    sig.NumSegments,
-		ReceivedAt:     sig.ReceivedAt,
-	}).Get(ctx, &rec)
-	if err != nil {
+	if err := workflow.ExecuteActivity(dbContext(ctx), acts.RecordInbound, w.inboundMessage(sig)).Get(ctx, &rec); err != nil {
 		log.Error("inbound message not recorded", "MessageSid", sig.MessageSid, "error", err)
 		return
 	}
@@ -123,60 +207,112 @@ func (w *conversationWorkflow) onInbound(ctx workflow.Context, sig InboundSignal
 		log.Info("duplicate inbound webhook ignored", "MessageSid", sig.MessageSid)
 		return
 	}
-	if err := w.apply(ctx, conversation.InboundReceived{
-		MessageID:    rec.MessageID,
-		At:           sig.ReceivedAt,
-		ChatOn:       rec.ChatOn,
-		AutoResponse: rec.AutoResponse,
-	}); err != nil {
-		log.Error("inbound message not applied", "MessageSid", sig.MessageSid, "error", err)
+	w.applyLogged(ctx, conversation.InboundReceived{
+		MessageID: rec.MessageID, At: sig.ReceivedAt, ChatOn: rec.ChatOn, AutoResponse: rec.AutoResponse, Settings: rec.Settings,
+	})
+}
+
+func (w *conversationWorkflow) validate(ctx workflow.Context, update string, a Action) error {
+	if a.ConversationID != w.state.ID {
+		return domainError(conversation.Errorf(conversation.EConflict, "conversation is closed; it is read-only"))
+	}
+	ev := a.event(update, workflow.Now(ctx))
+	if ev == nil {
+		return domainError(conversation.Errorf(conversation.EInvalid, "unknown action %q", update))
+	}
+	_, _, err := conversation.Apply(w.state, ev) // pure: a dry run answers yes or no
+	return domainError(err)
+}
+
+func (w *conversationWorkflow) act(ctx workflow.Context, update string, a Action) (ActionResult, error) {
+	if err := w.lock.Lock(ctx); err != nil {
+		return ActionResult{}, err
+	}
+	defer w.lock.Unlock()
+	// Re-checked under the lock: the state may have moved since the validator ran
+	// (e.g. the offer expired at the instant the agent accepted).
+	if err := w.apply(ctx, a.event(update, workflow.Now(ctx))); err != nil {
+		return ActionResult{}, domainError(err)
+	}
+	w.wake.SendAsync(true)
+	return ActionResult{State: w.state}, nil
+}
+
+func (w *conversationWorkflow) applyLogged(ctx workflow.Context, ev conversation.Event) {
+	if err := w.apply(ctx, ev); err != nil {
+		workflow.GetLogger(ctx).Warn("event refused", "event", eventName(ev), "error", err)
 	}
 }
 
-func (w *conversationWorkflow) validateReply(ctx workflow.Context, req ReplyRequest) error {
-	if req.ConversationID != w.state.ID {
-		return domainError(conversation.Errorf(conversation.EConflict, "conversation is closed"))
-	}
-	return domainError(conversation.ValidateReply(w.state, w.replyEvent(ctx, req)))
-}
-
-func (w *conversationWorkflow) reply(ctx workflow.Context, req ReplyRequest) (ReplyResult, error) {
-	if err := w.apply(ctx, w.replyEvent(ctx, req)); err != nil {
-		return ReplyResult{}, domainError(err)
-	}
-	return ReplyResult{MessageID: req.MessageID, Status: "queued"}, nil
-}
-
-func (w *conversationWorkflow) replyEvent(ctx workflow.Context, req ReplyRequest) conversation.ReplyRequested {
-	return conversation.ReplyRequested{MessageID: req.MessageID, AuthorID: req.AuthorID, Body: req.Body, At: workflow.Now(ctx)}
-}
-
-// apply runs one event through the state machine and carries out its commands in order.
+// apply runs an event through the state machine and carries out its commands in
+// order; commands that answer with an event (agent reservations) feed it back in.
+// The caller holds the lock.
 func (w *conversationWorkflow) apply(ctx workflow.Context, ev conversation.Event) error {
-	before := w.state
 	next, cmds, err := conversation.Apply(w.state, ev)
 	if err != nil {
 		return err
 	}
 	w.state = next
 	for _, cmd := range cmds {
-		switch cmd := cmd.(type) {
-		case conversation.SendMessage:
-			if err := w.send(ctx, cmd); err != nil {
-				return err
-			}
-		case conversation.SaveState:
-			if err := w.save(ctx, before); err != nil {
-				return err
-			}
+		followUp, err := w.execute(ctx, cmd)
+		if err != nil {
+			workflow.GetLogger(ctx).Error("command failed", "command", eventName(cmd), "error", err)
+			continue
+		}
+		if followUp != nil {
+			w.applyLogged(ctx, followUp)
 		}
 	}
 	return nil
 }
 
-// send stores the message now and hands it to Twilio in the background, so a reply's
-// update returns as soon as the agent's message is safely recorded.
+func (w *conversationWorkflow) execute(ctx workflow.Context, cmd conversation.Command) (conversation.Event, error) {
+	st := w.state
+	db := dbContext(ctx)
+	switch c := cmd.(type) {
+	case conversation.SaveState:
+		if err := w.syncSearchAttributes(ctx); err != nil {
+			return nil, err
+		}
+		return nil, workflow.ExecuteActivity(db, acts.SaveConversation, st).Get(ctx, nil)
+	case conversation.ReserveAgent:
+		var res activities.ReserveAgentResult
+		err := workflow.ExecuteActivity(db, acts.ReserveAgent, activities.ReserveAgentInput{ConversationID: st.ID, TeamID: c.TeamID}).Get(ctx, &res)
+		if err != nil {
+			return conversation.AgentReserved{Attempt: c.Attempt, At: workflow.Now(ctx)}, err
+		}
+		return conversation.AgentReserved{Attempt: c.Attempt, UserID: res.UserID, At: res.At}, nil
+	case conversation.MarkRONA:
+		return nil, workflow.ExecuteActivity(db, acts.MarkRONA, activities.MarkRONAInput{UserID: c.UserID, OfferedAt: c.OfferedAt}).Get(ctx, nil)
+	case conversation.Notify:
+		return nil, workflow.ExecuteActivity(db, acts.Notify, activities.NotifyInput{ConversationID: st.ID, UserID: c.UserID, Kind: c.Kind, Text: c.Text}).Get(ctx, nil)
+	case conversation.SendMessage:
+		return nil, w.send(ctx, c)
+	case conversation.RecordNote:
+		return nil, workflow.ExecuteActivity(db, acts.RecordOutbound, activities.OutboundMessage{
+			ConversationID: st.ID, MessageID: c.MessageID, Kind: conversation.KindNote, AuthorID: c.AuthorID,
+			Body: c.Body, CreatedAt: workflow.Now(ctx),
+		}).Get(ctx, nil)
+	case conversation.StoreScheduled:
+		return nil, workflow.ExecuteActivity(db, acts.StoreScheduled, w.scheduledInput([]conversation.Scheduled{c.Scheduled}, "")).Get(ctx, nil)
+	case conversation.CancelScheduled:
+		return nil, workflow.ExecuteActivity(db, acts.CancelScheduled, w.scheduledInput([]conversation.Scheduled{{ID: c.ID}}, c.Reason)).Get(ctx, nil)
+	case conversation.RehomeScheduled:
+		return nil, workflow.ExecuteActivity(db, acts.RehomeScheduled, w.scheduledInput(c.Items, "")).Get(ctx, nil)
+	case conversation.NudgeWaiting:
+		return nil, workflow.ExecuteActivity(db, acts.NudgeWaiting, c.TeamID).Get(ctx, nil)
+	}
+	return nil, errors.New("unknown command")
+}
+
+func (w *conversationWorkflow) scheduledInput(items []conversation.Scheduled, reason string) activities.ScheduledInput {
+	return activities.ScheduledInput{ConversationID: w.state.ID, TeamID: w.state.TeamID, ContactID: w.state.ContactID, Items: items, Reason: reason}
+}
+
+// send stores the message now and hands it to Twilio in the background, so an update
+// returns as soon as the agent's message is safely recorded.
 func (w *conversationWorkflow) send(ctx workflow.Context, cmd conversation.SendMessage) error {
+	var rec activities.RecordOutboundResult
 	err := workflow.ExecuteActivity(dbContext(ctx), acts.RecordOutbound, activities.OutboundMessage{
 		ConversationID: w.state.ID,
 		MessageID:      cmd.MessageID,
@@ -185,10 +321,15 @@ func (w *conversationWorkflow) send(ctx workflow.Context, cmd conversation.SendM
 		From:           w.state.TeamNumber,
 		To:             w.state.Contact,
 		Body:           cmd.Body,
+		ScheduledID:    cmd.ScheduledID,
 		CreatedAt:      workflow.Now(ctx),
-	}).Get(ctx, nil)
+	}).Get(ctx, &rec)
 	if err != nil {
 		return err
+	}
+	if rec.Skipped != "" {
+		workflow.GetLogger(ctx).Info("scheduled message not sent", "ScheduledID", cmd.ScheduledID, "reason", rec.Skipped)
+		return nil
 	}
 	w.sends++
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -205,22 +346,31 @@ func (w *conversationWorkflow) send(ctx workflow.Context, cmd conversation.SendM
 	return nil
 }
 
-// save mirrors state to Postgres, and to search attributes when the fields ops filter
-// on changed (each upsert is a history event, so unchanged ones are skipped).
-func (w *conversationWorkflow) save(ctx workflow.Context, before conversation.State) error {
+// syncSearchAttributes upserts the search attributes ops filter on when they differ
+// from the state (each upsert is a history event, so unchanged ones are skipped).
+func (w *conversationWorkflow) syncSearchAttributes(ctx workflow.Context) error {
+	current := workflow.GetTypedSearchAttributes(ctx)
 	var updates []temporal.SearchAttributeUpdate
-	if w.state.Status != before.Status {
-		updates = append(updates, AttrStatus.ValueSet(string(w.state.Status)))
-	}
-	if w.state.NextAction != before.NextAction {
-		updates = append(updates, AttrNextAction.ValueSet(string(w.state.NextAction)))
-	}
-	if len(updates) > 0 {
-		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-			return err
+	set := func(key temporal.SearchAttributeKeyKeyword, want string) {
+		if have, _ := current.GetKeyword(key); have != want {
+			updates = append(updates, key.ValueSet(want))
 		}
 	}
-	return workflow.ExecuteActivity(dbContext(ctx), acts.SaveConversation, w.state).Get(ctx, nil)
+	set(AttrConversationID, w.state.ID)
+	set(AttrTeamID, w.state.TeamID)
+	set(AttrStatus, string(w.state.Status))
+	set(AttrNextAction, string(w.state.NextAction))
+	assignees := w.state.Assignees
+	if assignees == nil {
+		assignees = []string{}
+	}
+	if have, _ := current.GetKeywordList(AttrAssignedAgents); !slices.Equal(have, assignees) {
+		updates = append(updates, AttrAssignedAgents.ValueSet(assignees))
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, updates...)
 }
 
 // dbContext: Postgres writes retry until they succeed; an outage delays, never loses.
@@ -259,3 +409,6 @@ func domainError(err error) error {
 	}
 	return err
 }
+
+// eventName names an event or command for logs.
+func eventName(v any) string { return fmt.Sprintf("%T", v) }

@@ -9,10 +9,29 @@ import "go.temporal.io/sdk/temporal"
 const (
 	// SignalInbound carries an InboundSignal: the customer texted.
 	SignalInbound = "inbound"
-	// UpdateReply carries a ReplyRequest and answers a ReplyResult once the message is stored.
-	UpdateReply = "reply"
+	// SignalRoute carries a RouteSignal: an agent may be free now, or chat turned on.
+	SignalRoute = "route"
 	// QueryState answers the conversation.State.
 	QueryState = "state"
+)
+
+// Updates: each takes an Action and answers an ActionResult once the action's effects
+// are stored. Validators refuse (with the domain error code as the ApplicationError
+// type) anything the state machine would refuse, so a refused update leaves no trace.
+const (
+	UpdateReply           = "reply"
+	UpdateNote            = "note"
+	UpdateAccept          = "accept"
+	UpdateAssign          = "assign"
+	UpdateTransfer        = "transfer"
+	UpdateConference      = "conference"
+	UpdateLeaveConference = "leave-conference"
+	UpdateEnd             = "end"
+	UpdateWrapUp          = "wrap-up"
+	UpdateArchive         = "archive"
+	UpdateDelete          = "delete"
+	UpdateSchedule        = "schedule"
+	UpdateCancelScheduled = "cancel-scheduled"
 )
 
 // WorkflowID is the conversation workflow's id. It is derived from the conversation id,

@@ -18,6 +18,7 @@ import (
 	"github.com/textdesk/textdesk/activities"
 	"github.com/textdesk/textdesk/api"
 	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/dispatch"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
@@ -58,7 +59,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	srv := &api.Server{
 		Store:           st,
 		Temporal:        tc,
-		TaskQueue:       cfg.TaskQueue,
+		Dispatch:        &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue},
 		PublicURL:       cfg.PublicURL,
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
@@ -90,6 +91,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 			AccountSID: cfg.TwilioAccountSID,
 			AuthToken:  cfg.TwilioAuthToken,
 		}),
+		Dispatch:          &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue},
 		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
 	}
 	w := worker.New(tc, cfg.TaskQueue, acts)
@@ -150,7 +152,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 // ignoreShutdown drops the error of a start-up interrupted by shutdown: stopping a
 // process before it was ready is not a failure.
 func ignoreShutdown(ctx context.Context, err error) error {
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil {
 		return nil
 	}
 	return err

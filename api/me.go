@@ -1,0 +1,63 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/store"
+)
+
+// getMe: GET /v1/me — the caller, their role, teams and presence.
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
+	user := userFrom(r)
+	p, err := s.Store.GetPresence(r.Context(), user.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		store.User
+		Presence store.Presence `json:"presence"`
+	}{user, p})
+}
+
+// putPresence: PUT /v1/me/presence {"state": "available"|"away"|"offline"}. RONA is set
+// by routing only. Becoming available offers the caller's teams' waiting conversations.
+func (s *Server) putPresence(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		State string `json:"state"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	switch req.State {
+	case store.PresenceAvailable, store.PresenceAway, store.PresenceOffline:
+	default:
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, `state must be "available", "away" or "offline" (RONA is set by routing)`))
+		return
+	}
+	user := userFrom(r)
+	p, err := s.Store.SetPresence(r.Context(), user.ID, req.State)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.State == store.PresenceAvailable {
+		if err := s.Dispatch.Nudge(r.Context(), user.TeamIDs, 50); err != nil {
+			// The presence is stored; routing catches up at the next nudge.
+			loggerFrom(r).Warn("waiting conversations not nudged", "error", err)
+		}
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// getOffers: GET /v1/me/offers — the caller's pending offers.
+func (s *Server) getOffers(w http.ResponseWriter, r *http.Request) {
+	offers, err := s.Store.OffersFor(r.Context(), userFrom(r).ID, s.Now())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"offers": offers})
+}

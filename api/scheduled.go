@@ -1,0 +1,116 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/workflows"
+)
+
+// listScheduled: GET /v1/conversations/{id}/scheduled — pending scheduled messages.
+func (s *Server) listScheduled(w http.ResponseWriter, r *http.Request) {
+	c, err := s.visibleConversation(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	items, err := s.Store.PendingScheduled(r.Context(), c.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"scheduled": items})
+}
+
+type scheduleRequest struct {
+	TeamID string    `json:"team_id"`
+	To     string    `json:"to"`
+	Body   string    `json:"body"`
+	SendAt time.Time `json:"send_at"`
+}
+
+// postScheduled: POST /v1/scheduled-messages {"team_id", "to", "body", "send_at"} — queue
+// a message for a contact of a team. It joins the contact's open conversation or starts
+// one. With an Idempotency-Key, a retried request returns the same scheduled message.
+func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
+	var req scheduleRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	user := userFrom(r)
+	if !slices.Contains(user.TeamIDs, req.TeamID) {
+		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
+		return
+	}
+	if err := conversation.ValidateBody(req.Body); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.SendAt.IsZero() {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"send_at" is required (RFC 3339, e.g. 2030-01-02T09:00:00Z)`))
+		return
+	}
+	team, err := s.Store.Team(r.Context(), req.TeamID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	to, err := normalizePhone(req.To, team.DefaultRegion)
+	if err != nil {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, "to: %s", err))
+		return
+	}
+	contact, err := s.Store.EnsureContact(r.Context(), to)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if contact.OptedOut || contact.Blocked {
+		writeError(w, r, conversation.Errorf(conversation.EConflict, "%s has opted out or is blocked; nothing can be sent to it", to))
+		return
+	}
+	id := requestID(r, user, "scheduled/"+req.TeamID)
+	if _, err := s.Dispatch.ScheduleForContact(r.Context(), team, contact, conversation.Scheduled{
+		ID: id, Body: req.Body, SendAt: req.SendAt.UTC(), AuthorID: user.ID,
+	}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sm, err := s.Store.Scheduled(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, sm)
+}
+
+// deleteScheduled: DELETE /v1/scheduled-messages/{id} — cancel it, if not yet sent.
+func (s *Server) deleteScheduled(w http.ResponseWriter, r *http.Request) {
+	sm, err := s.Store.Scheduled(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	user := userFrom(r)
+	if !slices.Contains(user.TeamIDs, sm.TeamID) {
+		writeError(w, r, conversation.Errorf(conversation.ENotFound, "scheduled message not found"))
+		return
+	}
+	if sm.Status != "pending" || sm.ConversationID == nil {
+		writeError(w, r, conversation.Errorf(conversation.EConflict, "the scheduled message is %s; only pending ones can be cancelled", sm.Status))
+		return
+	}
+	_, err = s.Dispatch.Act(r.Context(), *sm.ConversationID, workflows.UpdateCancelScheduled, "cancel-"+sm.ID, workflows.Action{
+		Caller: caller(user), ScheduledID: sm.ID, Reason: "cancelled by " + user.Name,
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

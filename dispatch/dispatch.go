@@ -1,0 +1,229 @@
+// Package dispatch hands things to conversation workflows: inbound messages (opening a
+// conversation when there is none), agent actions (updates), scheduled messages for a
+// contact, and routing nudges. The API and the activities share it, so there is one
+// way to reach a conversation.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/textdesk/textdesk/activities"
+	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/store"
+	"github.com/textdesk/textdesk/workflows"
+)
+
+// Dispatcher reaches conversation workflows.
+type Dispatcher struct {
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	Now       func() time.Time
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Inbound delivers a customer's message to their open conversation on that number,
+// opening one if there is none. A conversation that closed between our read and the
+// signal refuses the start (REJECT_DUPLICATE); the next attempt opens a new one.
+func (d *Dispatcher) Inbound(ctx context.Context, team store.Team, contact store.Contact, sig workflows.InboundSignal) (string, error) {
+	for attempt := 0; ; attempt++ {
+		conv, _, err := d.Store.OpenConversation(ctx, team.ID, contact.ID, sig.To, conversation.StatusNew)
+		if err != nil {
+			return "", err
+		}
+		opts, input := d.startOptions(conv, team, contact)
+		_, err = d.Temporal.SignalWithStartWorkflow(ctx, workflows.WorkflowID(conv.ID), workflows.SignalInbound, sig,
+			opts, workflows.Conversation, input)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) && attempt < 2 {
+			continue
+		}
+		if err != nil {
+			return "", unavailable(err)
+		}
+		return conv.ID, nil
+	}
+}
+
+// Redeliver hands an inbound message to the contact's open conversation on that
+// number (opening one): used when the conversation it first reached closed meanwhile.
+func (d *Dispatcher) Redeliver(ctx context.Context, m activities.InboundMessage) error {
+	team, err := d.Store.TeamByNumber(ctx, m.To)
+	if err != nil {
+		return err
+	}
+	contact, err := d.Store.EnsureContact(ctx, m.From)
+	if err != nil {
+		return err
+	}
+	_, err = d.Inbound(ctx, team, contact, workflows.InboundSignal{
+		MessageSid: m.MessageSid, From: m.From, To: m.To, Body: m.Body, NumSegments: m.NumSegments, ReceivedAt: m.ReceivedAt,
+	})
+	return err
+}
+
+// Act runs an update on a conversation's workflow and returns its state afterwards.
+// updateID makes retries of the same request one action (Temporal deduplicates it).
+func (d *Dispatcher) Act(ctx context.Context, conversationID, update, updateID string, a workflows.Action) (workflows.ActionResult, error) {
+	a.ConversationID = conversationID
+	handle, err := d.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(conversationID),
+		UpdateID:     updateID,
+		UpdateName:   update,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args:         []any{a},
+	})
+	var res workflows.ActionResult
+	if err == nil {
+		err = handle.Get(ctx, &res)
+	}
+	return res, FromWorkflow(err)
+}
+
+// ScheduleForContact queues a message for a contact of a team: it joins the contact's
+// open conversation on the team's number, or starts one that shows as open only once
+// the customer replies.
+func (d *Dispatcher) ScheduleForContact(ctx context.Context, team store.Team, contact store.Contact, sc conversation.Scheduled) (string, error) {
+	if len(team.Numbers) == 0 {
+		return "", conversation.Errorf(conversation.EConflict, "team %s has no number to send from", team.Name)
+	}
+	for attempt := 0; ; attempt++ {
+		conv, _, err := d.Store.OpenConversation(ctx, team.ID, contact.ID, team.Numbers[0], conversation.StatusOutbound)
+		if err != nil {
+			return "", err
+		}
+		opts, input := d.startOptions(conv, team, contact)
+		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+		start := d.Temporal.NewWithStartWorkflowOperation(opts, workflows.Conversation, input)
+		handle, err := d.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: start,
+			UpdateOptions: client.UpdateWorkflowOptions{
+				UpdateID:     "schedule-" + sc.ID,
+				UpdateName:   workflows.UpdateSchedule,
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+				Args: []any{workflows.Action{ConversationID: conv.ID, Caller: conversation.Caller{UserID: sc.AuthorID},
+					ScheduledID: sc.ID, Body: sc.Body, SendAt: sc.SendAt}},
+			},
+		})
+		var res workflows.ActionResult
+		if err == nil {
+			err = handle.Get(ctx, &res)
+		}
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if (errors.As(err, &started) || conversation.ErrorCode(FromWorkflow(err)) == conversation.EConflict) && attempt < 2 {
+			continue // the conversation closed under us; the next one takes the message
+		}
+		if err != nil {
+			return "", FromWorkflow(err)
+		}
+		return conv.ID, nil
+	}
+}
+
+// Nudge asks the waiting conversations of teamIDs (new and unoffered, or missed) to try
+// routing again: an agent became available, capacity freed up, or chat turned on.
+// limit bounds how many are woken (oldest first).
+func (d *Dispatcher) Nudge(ctx context.Context, teamIDs []string, limit int) error {
+	if len(teamIDs) == 0 {
+		return nil
+	}
+	waiting, err := d.Store.WaitingConversations(ctx, teamIDs, limit)
+	if err != nil {
+		return err
+	}
+	open := map[string]bool{}
+	for _, c := range waiting {
+		if _, ok := open[c.TeamID]; !ok {
+			team, err := d.Store.Team(ctx, c.TeamID)
+			if err != nil {
+				return err
+			}
+			open[c.TeamID] = team.ChatOpen(d.now())
+		}
+		err := d.Temporal.SignalWorkflow(ctx, workflows.WorkflowID(c.ID), "", workflows.SignalRoute, workflows.RouteSignal{ChatOn: open[c.TeamID]})
+		var gone *serviceerror.NotFound
+		if err != nil && !errors.As(err, &gone) {
+			return unavailable(err)
+		}
+	}
+	return nil
+}
+
+func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, contact store.Contact) (client.StartWorkflowOptions, workflows.ConversationInput) {
+	status := conversation.Status(conv.Status)
+	opts := client.StartWorkflowOptions{
+		ID:                    workflows.WorkflowID(conv.ID),
+		TaskQueue:             d.TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.AttrConversationID.ValueSet(conv.ID),
+			workflows.AttrTeamID.ValueSet(conv.TeamID),
+			workflows.AttrStatus.ValueSet(string(status)),
+			workflows.AttrNextAction.ValueSet(conv.NextAction),
+			workflows.AttrAssignedAgents.ValueSet([]string{}),
+		),
+	}
+	return opts, workflows.ConversationInput{State: conversation.State{
+		ID: conv.ID, TeamID: conv.TeamID, ContactID: contact.ID, TeamNumber: conv.TeamNumber, Contact: contact.Phone,
+		Status: status, NextAction: conversation.Actor(conv.NextAction), NextActionSince: conv.NextActionSince,
+		OpenedAt: conv.OpenedAt, Settings: team.Settings(),
+	}}
+}
+
+// FromWorkflow turns an ApplicationError raised from a domain error (its type is the
+// code) back into a *conversation.Error; anything else stays as it is.
+func FromWorkflow(err error) error {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		switch app.Type() {
+		case conversation.EInvalid, conversation.EUnprocessable, conversation.EForbidden,
+			conversation.ENotFound, conversation.EConflict:
+			return &conversation.Error{Code: app.Type(), Message: app.Message()}
+		}
+	}
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		return conversation.Errorf(conversation.EConflict, "conversation is closed; it is read-only")
+	}
+	return err
+}
+
+func unavailable(err error) error {
+	return errors.Join(conversation.Errorf(conversation.EUnavailable, "conversation service unavailable; retry"), err)
+}
+
+// Reopen unarchives a closed conversation, owned by ownerID, and starts a new run of its
+// workflow. The partial unique index refuses it while the contact has another open
+// conversation in the team.
+func (d *Dispatcher) Reopen(ctx context.Context, conv store.Conversation, team store.Team, ownerID string) error {
+	reopened, version, err := d.Store.ReopenConversation(ctx, conv.ID, ownerID)
+	if err != nil {
+		return err
+	}
+	contact, err := d.Store.ContactByID(ctx, reopened.ContactID)
+	if err != nil {
+		return err
+	}
+	opts, input := d.startOptions(reopened, team, contact)
+	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	input.State.Assignees = []string{ownerID}
+	input.State.Version = version
+	input.State.LastMessageAt = d.now().UTC() // the inactivity window starts again
+	if _, err := d.Temporal.ExecuteWorkflow(ctx, opts, workflows.Conversation, input); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
