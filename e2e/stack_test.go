@@ -50,6 +50,19 @@ func newPhone() string {
 
 func startStack(t *testing.T, chatOn bool, autoResponse string) *stack {
 	t.Helper()
+	return startStackWith(t, stackOptions{chatOn: chatOn, autoResponse: autoResponse})
+}
+
+type stackOptions struct {
+	chatOn       bool
+	autoResponse string
+	// noWorker: the test runs the worker itself (as a process it can kill).
+	noWorker bool
+}
+
+func startStackWith(t *testing.T, o stackOptions) *stack {
+	t.Helper()
+	chatOn, autoResponse := o.chatOn, o.autoResponse
 	ctx, cancel := context.WithCancel(context.Background())
 	port, err := devstack.FreePort()
 	if err != nil {
@@ -98,7 +111,11 @@ func startStack(t *testing.T, chatOn bool, autoResponse string) *stack {
 	apiDone, workerDone := make(chan error, 1), make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() { apiDone <- app.RunAPI(ctx, cfg, log, ready) }()
-	go func() { workerDone <- app.RunWorker(ctx, cfg, log) }()
+	if o.noWorker {
+		workerDone <- nil
+	} else {
+		go func() { workerDone <- app.RunWorker(ctx, cfg, log) }()
+	}
 	select {
 	case <-ready:
 	case err := <-apiDone:
