@@ -44,5 +44,11 @@ func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if team.ChatOn {
+		// Missed conversations are offered now that someone can take them.
+		if err := s.Dispatch.Nudge(r.Context(), []string{team.ID}, 500); err != nil {
+			loggerFrom(r).Warn("missed conversations not nudged", "error", err)
+		}
+	}
 	writeJSON(w, http.StatusOK, team)
 }

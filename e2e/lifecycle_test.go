@@ -255,3 +255,31 @@ func (s *stack) temporal(t *testing.T) client.Client {
 	t.Cleanup(c.Close)
 	return c
 }
+
+// A conversation missed while chat was off is offered when chat turns on, and a
+// conversation waiting with nobody available is offered when an agent becomes available.
+func TestMissedAndWaitingConversationsAreOffered(t *testing.T) {
+	s := startStack(t, false, "We are closed.")
+	ctx := context.Background()
+	dana := s.newAgent("dana", "away")
+	missed, waiting := newPhone(), newPhone()
+
+	if _, code, err := s.emu.SimulateInbound(ctx, twilioemu.Inbound{From: missed, To: s.teamPhone, Body: "hi"}); err != nil || code != 200 {
+		t.Fatalf("inbound: %d %v", code, err)
+	}
+	eventually(t, "the auto-response", func() bool { return len(s.sentTo(missed)) == 1 })
+	s.mustAct(dana, "PUT", "/v1/teams/"+s.team.ID+"/chat", map[string]bool{"on": true}, http.StatusOK)
+	if _, code, err := s.emu.SimulateInbound(ctx, twilioemu.Inbound{From: waiting, To: s.teamPhone, Body: "hello?"}); err != nil || code != 200 {
+		t.Fatalf("inbound: %d %v", code, err)
+	}
+	var list store.ConversationPage
+	eventually(t, "both conversations waiting in New", func() bool {
+		s.call("GET", "/v1/conversations", dana.token, nil, &list)
+		return len(list.Conversations) == 2 && list.Conversations[0].Status == "new" && list.Conversations[1].Status == "new"
+	})
+	if n := len(s.offersFor(dana)); n != 0 {
+		t.Fatalf("away agent has %d offers", n)
+	}
+	s.mustAct(dana, "PUT", "/v1/me/presence", map[string]string{"state": "available"}, http.StatusOK)
+	eventually(t, "both offered to dana once she is available", func() bool { return len(s.offersFor(dana)) == 2 })
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -37,5 +38,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env = e
+	defer func() {
+		if binary != "" {
+			os.RemoveAll(filepath.Dir(binary))
+		}
+	}()
 	return m.Run()
 }
