@@ -17,6 +17,8 @@ type Config struct {
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	TaskQueue         string `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
+	// ContinueAsNewAfter: history events after which a conversation run continues as new.
+	ContinueAsNewAfter int `env:"TEXTDESK_CONTINUE_AS_NEW_EVENTS" envDefault:"10000"`
 
 	APIAddr string `env:"API_ADDR" envDefault:"127.0.0.1:8080"`
 	// PublicURL is where Twilio reaches the API; signatures are computed over it.

@@ -25,7 +25,10 @@ type Dispatcher struct {
 	Store     *store.Store
 	Temporal  client.Client
 	TaskQueue string
-	Now       func() time.Time
+	// ContinueAsNewAfter is the history length at which new conversation runs continue
+	// as new (0: workflows.DefaultContinueAsNewAfter).
+	ContinueAsNewAfter int
+	Now                func() time.Time
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -176,7 +179,7 @@ func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, cont
 			workflows.AttrAssignedAgents.ValueSet([]string{}),
 		),
 	}
-	return opts, workflows.ConversationInput{State: conversation.State{
+	return opts, workflows.ConversationInput{ContinueAsNewAfter: d.ContinueAsNewAfter, State: conversation.State{
 		ID: conv.ID, TeamID: conv.TeamID, ContactID: contact.ID, TeamNumber: conv.TeamNumber, Contact: contact.Phone,
 		Status: status, NextAction: conversation.Actor(conv.NextAction), NextActionSince: conv.NextActionSince,
 		OpenedAt: conv.OpenedAt, Settings: team.Settings(),

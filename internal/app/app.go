@@ -59,7 +59,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	srv := &api.Server{
 		Store:           st,
 		Temporal:        tc,
-		Dispatch:        &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue},
+		Dispatch:        &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter},
 		PublicURL:       cfg.PublicURL,
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
@@ -91,7 +91,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 			AccountSID: cfg.TwilioAccountSID,
 			AuthToken:  cfg.TwilioAuthToken,
 		}),
-		Dispatch:          &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue},
+		Dispatch:          &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter},
 		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
 	}
 	w := worker.New(tc, cfg.TaskQueue, acts)
