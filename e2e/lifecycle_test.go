@@ -283,3 +283,63 @@ func TestMissedAndWaitingConversationsAreOffered(t *testing.T) {
 	s.mustAct(dana, "PUT", "/v1/me/presence", map[string]string{"state": "available"}, http.StatusOK)
 	eventually(t, "both offered to dana once she is available", func() bool { return len(s.offersFor(dana)) == 2 })
 }
+
+// A team transfer moves the conversation to the other team's New inbox, unless the
+// contact already has an open conversation there.
+func TestTeamTransfer(t *testing.T) {
+	s := startStack(t, true, "")
+	ctx := context.Background()
+	erin := s.newAgent("erin", "available")
+	customer := newPhone()
+	if _, code, err := s.emu.SimulateInbound(ctx, twilioemu.Inbound{From: customer, To: s.teamPhone, Body: "hi"}); err != nil || code != 200 {
+		t.Fatalf("inbound: %d %v", code, err)
+	}
+	var convID string
+	eventually(t, "the offer to erin", func() bool {
+		if o := s.offersFor(erin); len(o) == 1 {
+			convID = o[0].ConversationID
+		}
+		return convID != ""
+	})
+	conv := "/v1/conversations/" + convID
+	s.mustAct(erin, "POST", conv+"/transfer", map[string]string{"team_id": s.team.ID}, http.StatusForbidden) // not hers yet
+	s.mustAct(erin, "POST", conv+"/accept", nil, http.StatusOK)
+
+	// Billing already talks to this customer: refused, nothing changes.
+	billing, err := s.store.CreateTeam(ctx, "Billing "+t.Name(), true, "", []string{newPhone()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact, err := s.store.ContactByPhone(ctx, customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.store.OpenConversation(ctx, billing.ID, contact.ID, billing.Numbers[0], "new"); err != nil {
+		t.Fatal(err)
+	}
+	s.mustAct(erin, "POST", conv+"/transfer", map[string]string{"team_id": billing.ID}, http.StatusConflict)
+	if c := s.conversation(convID); c.TeamID != s.team.ID || !slices.Equal(c.Assignees, []string{erin.user.ID}) {
+		t.Fatalf("refused transfer changed the conversation: %+v", c.Conversation)
+	}
+
+	sales, err := s.store.CreateTeam(ctx, "Sales "+t.Name(), true, "", []string{newPhone()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mustAct(erin, "POST", conv+"/transfer", map[string]string{"team_id": sales.ID}, http.StatusOK)
+	c, err := s.store.Conversation(ctx, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TeamID != sales.ID || c.Status != "new" || len(c.Assignees) != 0 {
+		t.Fatalf("after team transfer: team %s status %s assignees %v; want sales, new, none", c.TeamID, c.Status, c.Assignees)
+	}
+	// The customer's next text still joins it (found by the number they text).
+	if _, code, err := s.emu.SimulateInbound(ctx, twilioemu.Inbound{From: customer, To: s.teamPhone, Body: "still there?"}); err != nil || code != 200 {
+		t.Fatalf("inbound: %d %v", code, err)
+	}
+	eventually(t, "the second message in the transferred conversation", func() bool {
+		msgs, err := s.store.Messages(ctx, convID)
+		return err == nil && len(msgs) == 2
+	})
+}

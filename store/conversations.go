@@ -236,3 +236,12 @@ func (s *Store) ReopenConversation(ctx context.Context, id, ownerID string) (Con
 	}
 	return c, version, tx.Commit(ctx)
 }
+
+// HasOtherOpenConversation reports whether the contact has an open conversation in the
+// team other than exceptID.
+func (s *Store) HasOtherOpenConversation(ctx context.Context, teamID, contactID, exceptID string) (bool, error) {
+	var open bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations
+		WHERE team_id = $1 AND contact_id = $2 AND id <> $3 AND status <> 'closed')`, teamID, contactID, exceptID).Scan(&open)
+	return open, err
+}

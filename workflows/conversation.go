@@ -229,6 +229,15 @@ func (w *conversationWorkflow) act(ctx workflow.Context, update string, a Action
 		return ActionResult{}, err
 	}
 	defer w.lock.Unlock()
+	if update == UpdateTransfer && a.TeamID != "" {
+		// Only the database knows whether the contact is already open in that team.
+		err := workflow.ExecuteActivity(dbContext(ctx), acts.CheckTeamTransfer, activities.TeamTransferInput{
+			ConversationID: w.state.ID, ContactID: w.state.ContactID, TeamID: a.TeamID,
+		}).Get(ctx, nil)
+		if err != nil {
+			return ActionResult{}, err
+		}
+	}
 	// Re-checked under the lock: the state may have moved since the validator ran
 	// (e.g. the offer expired at the instant the agent accepted).
 	if err := w.apply(ctx, a.event(update, workflow.Now(ctx))); err != nil {
