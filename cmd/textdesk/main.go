@@ -5,6 +5,7 @@
 //	textdesk migrate    apply database migrations
 //	textdesk emulator   run the local Twilio emulator (dev and tests only)
 //	textdesk dev        run the whole stack locally (what `make dev` runs)
+//	textdesk create-admin --email E   create an admin and print their API token
 //
 // Configuration comes from the environment; see the README's configuration table.
 package main
@@ -31,6 +32,8 @@ commands:
   migrate    apply database migrations (DATABASE_URL)
   emulator   run the local Twilio emulator (dev and tests only)
   dev        run everything locally: Postgres, Temporal dev server, emulator, api, worker
+  create-admin --email E [--name N]
+             create the first admin on a new install and print their API token
 `
 
 func main() {
@@ -70,6 +73,8 @@ func run(ctx context.Context, cmd string) error {
 		return migrations.Up(ctx, cfg.DatabaseURL, log)
 	case "dev":
 		return runDev(ctx, cfg, log)
+	case "create-admin":
+		return runCreateAdmin(ctx, cfg, log, os.Args[2:])
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
