@@ -135,8 +135,11 @@ func (m *machine) inbound(ev InboundReceived) error {
 	if ev.Settings != (Settings{}) {
 		s.Settings = ev.Settings.WithDefaults()
 	}
-	s.LastMessageAt = ev.At
-	m.setNextAction(ActorAgent, ev.At)
+	// Webhook receive times can trail a reply already applied; time never goes back.
+	if ev.At.After(s.LastMessageAt) {
+		s.LastMessageAt = ev.At
+	}
+	m.setNextAction(ActorAgent, s.LastMessageAt)
 	m.touch()
 
 	switch s.Status {

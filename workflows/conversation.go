@@ -97,6 +97,10 @@ func (w *conversationWorkflow) run(ctx workflow.Context) error {
 		cancelTimer workflow.CancelFunc = func() {}
 	)
 	for !w.state.Closed() {
+		if ctx.Err() != nil { // cancelled (by an operator): stop, do not re-arm timers
+			cancelTimer()
+			return ctx.Err()
+		}
 		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= w.threshold {
 			cancelTimer()
 			return w.continueAsNew(ctx, inbound, route)
@@ -122,6 +126,7 @@ func (w *conversationWorkflow) run(ctx workflow.Context) error {
 			w.locked(ctx, func() { w.applyLogged(ctx, conversation.RouteRequested{At: workflow.Now(ctx), ChatOn: sig.ChatOn}) })
 		})
 		sel.AddReceive(w.wake, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 		if timer != nil {
 			sel.AddFuture(timer, func(f workflow.Future) {
 				armed, timer = time.Time{}, nil
@@ -263,10 +268,11 @@ func (w *conversationWorkflow) apply(ctx workflow.Context, ev conversation.Event
 	}
 	w.state = next
 	for _, cmd := range cmds {
+		// A failed command may still answer with an event (a failed reservation answers
+		// "nobody reserved"), so routing is never left waiting on it.
 		followUp, err := w.execute(ctx, cmd)
 		if err != nil {
 			workflow.GetLogger(ctx).Error("command failed", "command", eventName(cmd), "error", err)
-			continue
 		}
 		if followUp != nil {
 			w.applyLogged(ctx, followUp)
