@@ -6,13 +6,17 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/twilio/twilio-go"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
 )
 
@@ -24,6 +28,13 @@ type Activities struct {
 	Dispatch Conversations
 	// StatusCallbackURL is where Twilio reports delivery (PUBLIC_URL + /webhooks/twilio/status).
 	StatusCallbackURL string
+	// DefaultSendRate is how many segments per second a sender may hand Twilio when its
+	// number has no rate of its own (team_numbers.send_rate); 0 means 1, a long code.
+	DefaultSendRate float64
+	// ValidityPeriod bounds how long after it was written a message may still be handed
+	// to Twilio, and is passed on to Twilio as the message's validity period, so a long
+	// retry chain never delivers a stale message; 0 means DefaultValidityPeriod.
+	ValidityPeriod time.Duration
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
 }
@@ -64,7 +75,17 @@ type RecordInboundResult struct {
 	ChatOn       bool
 	AutoResponse string
 	Settings     conversation.Settings
+	// Consent is store.ConsentOptOut or store.ConsentOptIn when the message was a STOP or
+	// START keyword; the contact's consent is already updated (and, on opt-out, their
+	// pending scheduled messages cancelled).
+	Consent string
+	// HelpReply is the text to send back when the message was HELP or INFO: the team's
+	// help text (or a default naming the team and the STOP/START keywords).
+	HelpReply string
 }
+
+// OptedOut reports whether the message opted the contact out (STOP and the like).
+func (r RecordInboundResult) OptedOut() bool { return r.Consent == store.ConsentOptOut }
 
 // inboundNamespace derives a message id from Twilio's MessageSid, so every retry of a
 // webhook names the same message.
@@ -77,8 +98,25 @@ func InboundMessageID(messageSid string) string {
 
 // RecordInbound stores an inbound message once per MessageSid and reads the team's chat
 // state and rules, so the workflow decides with current data.
+//
+// A message that is a consent keyword (the whole message, case and spaces ignored) is
+// stored like any other, and in the same transaction STOP, STOPALL, UNSUBSCRIBE,
+// CANCEL, END, QUIT, REVOKE or OPTOUT opt the contact out (cancelling their pending
+// scheduled messages) and START, UNSTOP or YES opt them back in; HELP or INFO set
+// HelpReply. A duplicate (Twilio retried the webhook) changes nothing.
 func (a *Activities) RecordInbound(ctx context.Context, in InboundMessage) (RecordInboundResult, error) {
-	id, dup, err := a.Store.InsertInbound(ctx, store.Message{
+	opts := store.InboundOptions{RecordedBy: recordedBy(ctx)}
+	keyword := sms.ParseKeyword(in.Body)
+	switch keyword {
+	case sms.OptOut:
+		opts.Consent = store.ConsentOptOut
+	case sms.OptIn:
+		opts.Consent = store.ConsentOptIn
+	}
+	if opts.Consent != "" {
+		opts.ConsentReason = fmt.Sprintf("they replied %q", strings.TrimSpace(in.Body))
+	}
+	id, dup, err := a.Store.RecordInbound(ctx, store.Message{
 		ID:             InboundMessageID(in.MessageSid),
 		ConversationID: in.ConversationID,
 		From:           in.From,
@@ -87,7 +125,7 @@ func (a *Activities) RecordInbound(ctx context.Context, in InboundMessage) (Reco
 		TwilioSID:      &in.MessageSid,
 		Segments:       max(in.NumSegments, 1),
 		CreatedAt:      in.ReceivedAt,
-	})
+	}, opts)
 	if err != nil {
 		return RecordInboundResult{}, temporalError(err)
 	}
@@ -95,10 +133,36 @@ func (a *Activities) RecordInbound(ctx context.Context, in InboundMessage) (Reco
 	if err != nil {
 		return RecordInboundResult{}, temporalError(err)
 	}
-	return RecordInboundResult{
+	res := RecordInboundResult{
 		MessageID: id, Duplicate: dup,
 		ChatOn: team.ChatOpen(in.ReceivedAt), AutoResponse: team.AutoResponse, Settings: team.Settings(),
-	}, nil
+	}
+	if !dup {
+		res.Consent = opts.Consent
+		if keyword == sms.Help {
+			res.HelpReply = HelpText(team)
+		}
+	}
+	return res, nil
+}
+
+// HelpText is the answer to HELP or INFO: the team's help text, or a default that names
+// the team and the keywords.
+func HelpText(team store.Team) string {
+	if t := strings.TrimSpace(team.HelpText); t != "" {
+		return t
+	}
+	return team.Name + ": reply STOP to stop receiving messages, START to receive them again."
+}
+
+// recordedBy names the running activity (workflow run and activity id), so a retry of
+// the same activity is told apart from a second delivery of the same webhook.
+func recordedBy(ctx context.Context) string {
+	if !activity.IsActivity(ctx) {
+		return ""
+	}
+	info := activity.GetInfo(ctx)
+	return info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID + "/" + info.ActivityID
 }
 
 // SaveConversation mirrors the workflow's state into the read model.

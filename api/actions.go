@@ -32,6 +32,15 @@ func (s *Server) act(update string, parse parseFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		if update == workflows.UpdateDelete && c.Status == string(conversation.StatusClosed) {
+			// A closed conversation's workflow has finished; only its row remains.
+			if err := s.Store.MarkDeleted(r.Context(), c.ID); err != nil {
+				writeError(w, r, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		if _, err := s.Dispatch.Act(r.Context(), c.ID, update, requestID(r, user, c.ID+"/"+update), a); err != nil {
 			writeError(w, r, err)
 			return

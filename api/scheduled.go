@@ -43,6 +43,10 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := userFrom(r)
+	if req.TeamID == "" || req.To == "" {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"team_id" and "to" are required`))
+		return
+	}
 	if !slices.Contains(user.TeamIDs, req.TeamID) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
 		return
@@ -75,6 +79,16 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := requestID(r, user, "scheduled/"+req.TeamID)
+	if prior, err := s.Store.Scheduled(r.Context(), id); err == nil {
+		// A retry with the same Idempotency-Key: same request, same answer; a different
+		// request under a used key is refused rather than silently answered with the old one.
+		if prior.TeamID != team.ID || prior.ContactID != contact.ID || prior.Body != req.Body || !prior.SendAt.Equal(req.SendAt) {
+			writeError(w, r, conversation.Errorf(conversation.EConflict, "Idempotency-Key was already used for a different scheduled message"))
+			return
+		}
+		writeJSON(w, http.StatusCreated, prior)
+		return
+	}
 	if _, err := s.Dispatch.ScheduleForContact(r.Context(), team, contact, conversation.Scheduled{
 		ID: id, Body: req.Body, SendAt: req.SendAt.UTC(), AuthorID: user.ID,
 	}); err != nil {

@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -28,7 +29,9 @@ type Server struct {
 	PublicURL string
 	// TwilioAuthToken verifies X-Twilio-Signature.
 	TwilioAuthToken string
-	Log             *slog.Logger
+	// Webhooks: secondary token during rotation, trusted proxy.
+	Webhooks WebhookOptions
+	Log      *slog.Logger
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
 }
@@ -45,12 +48,22 @@ func (s *Server) Handler() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFoundRoute)
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errMethodNotAllowed)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		// HTTP requires a 405 to say which methods the resource does take.
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				allowed = append(allowed, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, req, errMethodNotAllowed)
 	})
 
 	r.Get("/healthz", s.healthz)
+	r.Get("/metrics", MetricsHandler().ServeHTTP)
 	r.Get("/readyz", s.readyz)
+	r.Get("/openapi.yaml", s.openAPI)
 
 	r.Route("/webhooks/twilio", func(r chi.Router) {
 		r.Use(s.requireTwilioSignature(validator))

@@ -4,8 +4,10 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -26,10 +28,23 @@ type Config struct {
 
 	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID"`
 	TwilioAuthToken  string `env:"TWILIO_AUTH_TOKEN"`
+	// TwilioAuthTokenSecondary is also accepted for webhook signatures while the auth
+	// token is rotated.
+	TwilioAuthTokenSecondary string `env:"TWILIO_AUTH_TOKEN_SECONDARY"`
 	// TwilioBaseURL points twilio-go somewhere other than https://api.twilio.com (the emulator).
 	TwilioBaseURL string `env:"TWILIO_BASE_URL"`
+	// TrustedProxy: webhook URLs may be read from X-Forwarded-Proto/Host.
+	TrustedProxy bool `env:"TRUSTED_PROXY" envDefault:"false"`
+
+	// SendRate is the segments per second a sender may hand Twilio when its number has
+	// no rate of its own.
+	SendRate float64 `env:"SMS_DEFAULT_SEND_RATE" envDefault:"1"`
+	// ValidityPeriod is how long a message may wait to be handed to Twilio.
+	ValidityPeriod time.Duration `env:"SMS_VALIDITY_PERIOD" envDefault:"4h"`
 
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
+	// EmulatorFaults is the emulator's fault injection as JSON (twilioemu.Faults).
+	EmulatorFaults string `env:"EMULATOR_FAULTS"`
 
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 }
@@ -46,10 +61,18 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("PUBLIC_URL %q is not a URL: %w", c.PublicURL, err)
 	}
 	// twilio-go refuses credentials with other characters at every request; say so now.
-	for name, v := range map[string]string{"TWILIO_ACCOUNT_SID": c.TwilioAccountSID, "TWILIO_AUTH_TOKEN": c.TwilioAuthToken} {
+	for name, v := range map[string]string{"TWILIO_ACCOUNT_SID": c.TwilioAccountSID, "TWILIO_AUTH_TOKEN": c.TwilioAuthToken,
+		"TWILIO_AUTH_TOKEN_SECONDARY": c.TwilioAuthTokenSecondary} {
 		if strings.IndexFunc(v, notAlphanumeric) >= 0 {
 			return c, fmt.Errorf("%s must contain only letters and digits", name)
 		}
+	}
+	if !(c.SendRate > 0) || math.IsInf(c.SendRate, 0) {
+		return c, fmt.Errorf("SMS_DEFAULT_SEND_RATE %v must be a positive number of segments per second", c.SendRate)
+	}
+	// Twilio accepts validity periods of 1 s to 10 h.
+	if c.ValidityPeriod < time.Second || c.ValidityPeriod > 10*time.Hour {
+		return c, fmt.Errorf("SMS_VALIDITY_PERIOD %s must be between 1s and 10h", c.ValidityPeriod)
 	}
 	return c, nil
 }

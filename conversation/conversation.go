@@ -38,6 +38,7 @@ type MessageKind string
 const (
 	KindText         MessageKind = "text"
 	KindAutoResponse MessageKind = "auto_response"
+	KindHelp         MessageKind = "help" // the team's answer to HELP/INFO
 	KindScheduled    MessageKind = "scheduled"
 	KindClosing      MessageKind = "closing"
 	KindNote         MessageKind = "note" // internal, never sent
@@ -234,12 +235,18 @@ func (s State) clone() State {
 // can never mint a second message.
 var (
 	autoResponseNamespace = uuid.MustParse("6f1c3f0e-4a8e-4f55-9d0a-5b2c7f1e9a10")
+	helpReplyNamespace    = uuid.MustParse("a4e2b6c8-1d3f-4a5b-8c7d-9e0f1a2b3c4d")
 	scheduledNamespace    = uuid.MustParse("3c0d9a77-2b1e-4f4a-8e55-6a7b8c9d0e1f")
 )
 
 // AutoResponseID is the id of the auto-response triggered by inbound message id.
 func AutoResponseID(inboundMessageID string) string {
 	return uuid.NewSHA1(autoResponseNamespace, []byte(inboundMessageID)).String()
+}
+
+// HelpReplyID is the id of the answer to the HELP message inboundMessageID.
+func HelpReplyID(inboundMessageID string) string {
+	return uuid.NewSHA1(helpReplyNamespace, []byte(inboundMessageID)).String()
 }
 
 // ScheduledMessageID is the id of the message a scheduled message becomes when sent.

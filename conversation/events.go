@@ -19,6 +19,8 @@ type InboundReceived struct {
 	ChatOn       bool     // the team's chat is on (and within business hours) now
 	AutoResponse string   // the team's auto-response text ("" = none)
 	Settings     Settings // the team's current settings (zero: keep the ones in state)
+	HelpReply    string   // the message was HELP/INFO: answer with this text
+	OptedOut     bool     // the message was STOP (or similar): the contact gets nothing more
 }
 
 // RouteRequested: something changed that may let a waiting conversation be offered

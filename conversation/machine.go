@@ -158,9 +158,13 @@ func (m *machine) inbound(ev InboundReceived) error {
 	if s.Status == StatusMissed && ev.ChatOn {
 		s.Status = StatusNew
 	}
+	if ev.HelpReply != "" {
+		m.emit(SendMessage{MessageID: HelpReplyID(ev.MessageID), Kind: KindHelp, Body: ev.HelpReply})
+	}
 	// A conversation nobody has picked up gets the auto-response at most once per
 	// interval; one an agent is working keeps going to that agent whatever the chat state.
-	if s.Status == StatusMissed && ev.AutoResponse != "" &&
+	// A contact who just opted out gets nothing.
+	if s.Status == StatusMissed && ev.AutoResponse != "" && !ev.OptedOut && ev.HelpReply == "" &&
 		(s.AutoResponseSentAt.IsZero() || !ev.At.Before(s.AutoResponseSentAt.Add(s.Settings.WithDefaults().AutoResponseInterval))) {
 		s.AutoResponseSentAt = ev.At
 		m.emit(SendMessage{MessageID: AutoResponseID(ev.MessageID), Kind: KindAutoResponse, Body: ev.AutoResponse})

@@ -66,7 +66,7 @@ func TestAPIRefusesBadRequests(t *testing.T) {
 			if c.contentType != "" {
 				req.Header.Set("Content-Type", c.contentType)
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := s.apiClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,7 +108,7 @@ func TestReplyIdempotencyKey(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+s.agentTok)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", "retry-me")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.apiClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -112,7 +112,7 @@ func TestUnsignedWebhookRefused(t *testing.T) {
 		if sig != "" {
 			req.Header.Set("X-Twilio-Signature", sig)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.apiClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func (s *stack) postSignedWebhook(form url.Values) int {
 	req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Twilio-Signature", twilioemu.Sign(authToken, target, form))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.apiClient.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}

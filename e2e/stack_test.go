@@ -32,6 +32,7 @@ type stack struct {
 	cfg       config.Config
 	apiURL    string
 	emu       *twilioemu.Emulator
+	apiClient *http.Client // validates requests and answers against api/openapi.yaml
 	store     *store.Store
 	team      store.Team
 	agent     store.User
@@ -58,6 +59,8 @@ type stackOptions struct {
 	autoResponse string
 	// noWorker: the test runs the worker itself (as a process it can kill).
 	noWorker bool
+	// configure, if set, changes the configuration before the api and worker start.
+	configure func(*config.Config)
 }
 
 func startStackWith(t *testing.T, o stackOptions) *stack {
@@ -70,12 +73,14 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 	}
 	publicURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	apiClient := newAPIClient(t, publicURL)
 
 	emu := twilioemu.New(twilioemu.Config{
 		AccountSID:    accountSID,
 		AuthToken:     authToken,
 		WebhookURL:    publicURL + "/webhooks/twilio/messages",
 		CallbackDelay: 10 * time.Millisecond,
+		HTTPClient:    &http.Client{Timeout: 10 * time.Second, Transport: apiClient.Transport},
 		Logger:        log,
 	})
 	emuServer := httptest.NewServer(emu)
@@ -91,12 +96,15 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		TwilioAuthToken:   authToken,
 		TwilioBaseURL:     emuServer.URL,
 	}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
 	st, err := store.Open(ctx, env.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	s := &stack{t: t, cfg: cfg, apiURL: publicURL, emu: emu, store: st, teamPhone: newPhone()}
+	s := &stack{t: t, cfg: cfg, apiURL: publicURL, emu: emu, apiClient: apiClient, store: st, teamPhone: newPhone()}
 	s.team, err = st.CreateTeam(ctx, "Team "+t.Name(), chatOn, autoResponse, []string{s.teamPhone})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +175,7 @@ func (s *stack) call(method, path, token string, body any, out any) int {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.apiClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -245,3 +245,10 @@ func (s *Store) HasOtherOpenConversation(ctx context.Context, teamID, contactID,
 		WHERE team_id = $1 AND contact_id = $2 AND id <> $3 AND status <> 'closed')`, teamID, contactID, exceptID).Scan(&open)
 	return open, err
 }
+
+// MarkDeleted hides a closed conversation (its workflow has finished) from every list.
+func (s *Store) MarkDeleted(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE conversations SET deleted_at = coalesce(deleted_at, now()), updated_at = now()
+		WHERE id = $1 AND status = 'closed'`, id)
+	return err
+}

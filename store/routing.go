@@ -20,8 +20,8 @@ const (
 
 // Presence is an agent's routing state.
 type Presence struct {
-	State     string    `json:"state"`
-	ChangedAt time.Time `json:"changed_at"`
+	State     string     `json:"state"`
+	ChangedAt *time.Time `json:"changed_at"` // null until the agent first sets it
 }
 
 // SetPresence records an agent's presence. Becoming available restarts their idle clock.

@@ -24,7 +24,13 @@ func (e *Emulator) startLifecycle(m Message) {
 // message has a StatusCallback, reports it there before moving on, which
 // keeps callbacks in order. The first step also waits, so the create
 // response normally reaches the client before any callback.
+//
+// Faults may delay each callback further, or hold them all until the
+// lifecycle is over and then send them out of order (the message itself
+// still moves through its statuses in order, as at Twilio).
 func (e *Emulator) runLifecycle(ctx context.Context, sid string, steps []transition) {
+	delay, order := e.faults.callbackPlan(len(steps))
+	var held []Message
 	for _, st := range steps {
 		if !sleep(ctx, e.cfg.CallbackDelay) {
 			return
@@ -33,9 +39,25 @@ func (e *Emulator) runLifecycle(ctx context.Context, sid string, steps []transit
 		if !ok {
 			return // reset removed it
 		}
-		if m.StatusCallback != "" {
+		switch {
+		case m.StatusCallback == "":
+		case order != nil:
+			held = append(held, m)
+		default:
+			if !sleep(ctx, delay) {
+				return
+			}
 			e.sendStatusCallback(ctx, m)
 		}
+	}
+	for _, i := range order {
+		if i >= len(held) {
+			continue
+		}
+		if !sleep(ctx, delay) {
+			return
+		}
+		e.sendStatusCallback(ctx, held[i])
 	}
 }
 
@@ -105,6 +127,9 @@ func (e *Emulator) postSigned(ctx context.Context, target string, form url.Value
 
 // sleep waits d or until ctx is done; false means stop.
 func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

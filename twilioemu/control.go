@@ -3,6 +3,7 @@ package twilioemu
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 )
 
@@ -10,11 +11,12 @@ import (
 // purpose: the emulator only ever runs on a developer machine or in tests.
 
 type inboundRequest struct {
-	From              string   `json:"from"`
-	To                string   `json:"to"`
-	Body              string   `json:"body"`
-	MediaURLs         []string `json:"media_urls"`
-	MediaContentTypes []string `json:"media_content_types"`
+	From                string   `json:"from"`
+	To                  string   `json:"to"`
+	MessagingServiceSid string   `json:"messaging_service_sid"`
+	Body                string   `json:"body"`
+	MediaURLs           []string `json:"media_urls"`
+	MediaContentTypes   []string `json:"media_content_types"`
 }
 
 type inboundResponse struct {
@@ -30,11 +32,12 @@ func (e *Emulator) handleControlInbound(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	sid, status, err := e.SimulateInbound(r.Context(), Inbound{
-		From:              req.From,
-		To:                req.To,
-		Body:              req.Body,
-		MediaURLs:         req.MediaURLs,
-		MediaContentTypes: req.MediaContentTypes,
+		From:                req.From,
+		To:                  req.To,
+		MessagingServiceSid: req.MessagingServiceSid,
+		Body:                req.Body,
+		MediaURLs:           req.MediaURLs,
+		MediaContentTypes:   req.MediaContentTypes,
 	})
 	switch {
 	case errors.Is(err, ErrInvalidInbound):
@@ -57,5 +60,32 @@ func (e *Emulator) handleControlMessages(w http.ResponseWriter, _ *http.Request)
 // forgotten messages stop at their next step.
 func (e *Emulator) handleControlReset(w http.ResponseWriter, _ *http.Request) {
 	e.store.reset()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) handleGetFaults(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, e.Faults())
+}
+
+// handleSetFaults replaces the injected faults with the JSON body (see Faults).
+func (e *Emulator) handleSetFaults(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, inboundResponse{Error: err.Error()})
+		return
+	}
+	f, err := ParseFaults(body)
+	if err == nil {
+		err = e.SetFaults(f)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, inboundResponse{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, e.Faults())
+}
+
+func (e *Emulator) handleClearFaults(w http.ResponseWriter, _ *http.Request) {
+	e.faults.set(Faults{})
 	w.WriteHeader(http.StatusNoContent)
 }

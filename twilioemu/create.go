@@ -75,7 +75,8 @@ func (e *Emulator) messageFromForm(f url.Values) (Message, *apiError) {
 		}
 		validity = n
 	}
-	now := time.Now().UTC().Truncate(time.Second)
+	received := time.Now().UTC()
+	now := received.Truncate(time.Second)
 	return Message{
 		Sid:                 newSid("SM"),
 		AccountSid:          e.cfg.AccountSID,
@@ -91,6 +92,7 @@ func (e *Emulator) messageFromForm(f url.Values) (Message, *apiError) {
 		ValidityPeriod:      validity,
 		DateCreated:         now,
 		DateUpdated:         now,
+		ReceivedAt:          received,
 	}, nil
 }
 

@@ -9,6 +9,7 @@ package twilioemu
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +33,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Faults to inject from the start (see Faults; zero: none). New panics if they
+	// are invalid; check them with Faults.Validate or ParseFaults first.
+	Faults Faults
 }
 
 // Emulator is an http.Handler emulating Twilio's Messages API.
@@ -39,7 +43,7 @@ type Emulator struct {
 	cfg    Config
 	log    *slog.Logger
 	store  *store
-	faults faults
+	faults *faults
 	mux    *http.ServeMux
 
 	// Background work (status lifecycles) runs under ctx and is tracked by
@@ -66,15 +70,19 @@ func New(cfg Config) *Emulator {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if err := cfg.Faults.Validate(); err != nil {
+		panic("twilioemu: Config.Faults: " + err.Error())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Emulator{
 		cfg:    cfg,
 		log:    cfg.Logger.With("component", "twilioemu"),
 		store:  newStore(),
-		faults: noFaults{},
+		faults: &faults{},
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	e.faults.set(cfg.Faults)
 	e.mux = e.routes()
 	return e
 }
@@ -89,8 +97,23 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST /emulator/inbound", e.handleControlInbound)
 	mux.HandleFunc("GET /emulator/messages", e.handleControlMessages)
 	mux.HandleFunc("POST /emulator/reset", e.handleControlReset)
+	mux.HandleFunc("GET /emulator/faults", e.handleGetFaults)
+	mux.HandleFunc("POST /emulator/faults", e.handleSetFaults)
+	mux.HandleFunc("DELETE /emulator/faults", e.handleClearFaults)
 	return mux
 }
+
+// SetFaults replaces the injected faults (the zero Faults clears them).
+func (e *Emulator) SetFaults(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("twilioemu: faults: %w", err)
+	}
+	e.faults.set(f)
+	return nil
+}
+
+// Faults returns the faults being injected.
+func (e *Emulator) Faults() Faults { return e.faults.get() }
 
 // ServeHTTP implements http.Handler.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,8 @@ import (
 const (
 	codeInvalidParam     = 20001
 	codeAuthenticate     = 20003
+	codeTooManyRequests  = 20429
+	codeInternal         = 20500
 	codeMethodNotAllowed = 20004
 	codeNotFound         = 20404
 	codeInvalidTo        = 21211

@@ -8,13 +8,17 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"sync"
 	"time"
 )
 
 // Inbound is an SMS/MMS "sent by a phone" to one of the account's numbers.
 type Inbound struct {
 	From, To, Body string
-	MediaURLs      []string
+	// MessagingServiceSid is set when To is a number of a Messaging Service's sender
+	// pool; Twilio then adds it to the webhook.
+	MessagingServiceSid string
+	MediaURLs           []string
 	// MediaContentTypes parallels MediaURLs; missing entries are guessed
 	// from the URL's extension.
 	MediaContentTypes []string
@@ -30,6 +34,10 @@ var ErrInvalidInbound = errors.New("twilioemu: invalid inbound message")
 // first, so the product can fetch it while handling the webhook.
 // Errors wrapping ErrInvalidInbound come with an empty SID; any other
 // error is a failed webhook delivery of a recorded message.
+//
+// With Faults.DuplicateInbound, the same signed webhook is posted several
+// times concurrently; status is then the first non-2xx status among them
+// (else the first one's), and err the first delivery error.
 func (e *Emulator) SimulateInbound(ctx context.Context, in Inbound) (messageSid string, status int, err error) {
 	switch {
 	case e.cfg.WebhookURL == "":
@@ -39,25 +47,44 @@ func (e *Emulator) SimulateInbound(ctx context.Context, in Inbound) (messageSid 
 	case in.Body == "" && len(in.MediaURLs) == 0:
 		return "", 0, fmt.Errorf("%w: body or media is required", ErrInvalidInbound)
 	}
-	now := time.Now().UTC().Truncate(time.Second)
+	received := time.Now().UTC()
+	now := received.Truncate(time.Second)
 	m := Message{
-		Sid:         newSid("SM"),
-		AccountSid:  e.cfg.AccountSID,
-		From:        in.From,
-		To:          in.To,
-		Body:        in.Body,
-		MediaURLs:   in.MediaURLs,
-		Status:      StatusReceived,
-		Direction:   DirectionInbound,
-		NumSegments: countSegments(in.Body),
-		DateCreated: now,
-		DateUpdated: now,
-		DateSent:    now,
+		Sid:                 newSid("SM"),
+		AccountSid:          e.cfg.AccountSID,
+		From:                in.From,
+		To:                  in.To,
+		MessagingServiceSid: in.MessagingServiceSid,
+		Body:                in.Body,
+		MediaURLs:           in.MediaURLs,
+		Status:              StatusReceived,
+		Direction:           DirectionInbound,
+		NumSegments:         countSegments(in.Body),
+		DateCreated:         now,
+		DateUpdated:         now,
+		DateSent:            now,
+		ReceivedAt:          received,
 	}
 	e.store.add(m)
 
-	status, err = e.postSigned(ctx, e.cfg.WebhookURL, inboundForm(m, in.MediaContentTypes))
-	log := e.log.With("sid", m.Sid, "from", m.From, "to", m.To)
+	form := inboundForm(m, in.MediaContentTypes)
+	copies := e.faults.inboundCopies()
+	statuses, errs := make([]int, copies), make([]error, copies)
+	var wg sync.WaitGroup
+	for i := range copies {
+		wg.Go(func() { statuses[i], errs[i] = e.postSigned(ctx, e.cfg.WebhookURL, form) })
+	}
+	wg.Wait()
+	status = statuses[0]
+	for i := range copies {
+		if err == nil && errs[i] != nil {
+			err = errs[i]
+		}
+		if errs[i] == nil && (statuses[i] < 200 || statuses[i] > 299) && status >= 200 && status <= 299 {
+			status = statuses[i]
+		}
+	}
+	log := e.log.With("sid", m.Sid, "from", m.From, "to", m.To, "copies", copies)
 	if err != nil {
 		log.Warn("inbound webhook failed", "err", err)
 	} else {
@@ -80,6 +107,9 @@ func inboundForm(m Message, contentTypes []string) url.Values {
 		"NumSegments":   {strconv.Itoa(m.NumSegments)},
 		"SmsStatus":     {StatusReceived},
 		"ApiVersion":    {apiVersion},
+	}
+	if m.MessagingServiceSid != "" {
+		form.Set("MessagingServiceSid", m.MessagingServiceSid)
 	}
 	for i, u := range m.MediaURLs {
 		ct := ""

@@ -1,6 +1,7 @@
 package twilioemu
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -16,10 +17,25 @@ func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := e.faults.beforeREST(r); err != nil {
-		writeError(w, err)
+	fail, delay := e.faults.beforeREST(r)
+	if fail != nil {
+		writeError(w, fail)
 		return
 	}
+	if delay > 0 {
+		// A slow answer: the request takes effect now, the client hears about it later
+		// (or never, if it gives up first).
+		held := newHeldResponse()
+		e.route(held, r)
+		if sleep(r.Context(), delay) {
+			held.flush(w)
+		}
+		return
+	}
+	e.route(w, r)
+}
+
+func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
 	sub, ok := strings.CutPrefix(r.URL.Path, messagesPath(e.cfg.AccountSID))
 	if !ok {
 		writeError(w, notFound(r))
@@ -92,4 +108,27 @@ func (e *Emulator) fetchMessage(w http.ResponseWriter, r *http.Request, sid stri
 		return
 	}
 	writeJSON(w, http.StatusOK, newMessageResource(m))
+}
+
+// heldResponse buffers a response so it can be sent after a delay.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newHeldResponse() *heldResponse {
+	return &heldResponse{header: http.Header{}, status: http.StatusOK}
+}
+
+func (h *heldResponse) Header() http.Header         { return h.header }
+func (h *heldResponse) Write(b []byte) (int, error) { return h.body.Write(b) }
+func (h *heldResponse) WriteHeader(status int)      { h.status = status }
+
+func (h *heldResponse) flush(w http.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
 }

@@ -11,10 +11,11 @@ const (
 	DirectionOutbound = "outbound-api"
 	DirectionInbound  = "inbound"
 
-	StatusQueued    = "queued"
-	StatusSent      = "sent"
-	StatusDelivered = "delivered"
-	StatusReceived  = "received"
+	StatusQueued      = "queued"
+	StatusSent        = "sent"
+	StatusDelivered   = "delivered"
+	StatusUndelivered = "undelivered"
+	StatusReceived    = "received"
 )
 
 // Message is the emulator's record of a message.
@@ -36,6 +37,9 @@ type Message struct {
 	DateCreated         time.Time `json:"date_created"`
 	DateUpdated         time.Time `json:"date_updated"`
 	DateSent            time.Time `json:"date_sent,omitzero"` // zero until sent
+	// ReceivedAt is when the emulator received the request, to the nanosecond (Twilio's
+	// dates have whole seconds); tests measure send rates with it.
+	ReceivedAt time.Time `json:"received_at"`
 }
 
 func (m Message) clone() Message {

@@ -214,6 +214,7 @@ func (w *conversationWorkflow) onInbound(ctx workflow.Context, sig InboundSignal
 	}
 	w.applyLogged(ctx, conversation.InboundReceived{
 		MessageID: rec.MessageID, At: sig.ReceivedAt, ChatOn: rec.ChatOn, AutoResponse: rec.AutoResponse, Settings: rec.Settings,
+		HelpReply: rec.HelpReply, OptedOut: rec.OptedOut(),
 	})
 }
 

@@ -64,6 +64,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
 	}
+	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
 }
 
@@ -93,6 +94,8 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		}),
 		Dispatch:          &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter},
 		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
+		DefaultSendRate:   cfg.SendRate,
+		ValidityPeriod:    cfg.ValidityPeriod,
 	}
 	w := worker.New(tc, cfg.TaskQueue, acts)
 	if err := w.Start(); err != nil {
@@ -109,11 +112,20 @@ func RunEmulator(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	if err := cfg.Require("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
+	var faults twilioemu.Faults
+	if cfg.EmulatorFaults != "" {
+		f, err := twilioemu.ParseFaults([]byte(cfg.EmulatorFaults))
+		if err != nil {
+			return fmt.Errorf("EMULATOR_FAULTS: %w", err)
+		}
+		faults = f
+	}
 	emu := twilioemu.New(twilioemu.Config{
 		AccountSID: cfg.TwilioAccountSID,
 		AuthToken:  cfg.TwilioAuthToken,
 		WebhookURL: cfg.PublicURL + "/webhooks/twilio/messages",
 		Logger:     log.With("component", "emulator"),
+		Faults:     faults,
 	})
 	defer emu.Close()
 	log.Info("twilio emulator listening", "addr", cfg.EmulatorAddr, "webhook", cfg.PublicURL+"/webhooks/twilio/messages")

@@ -1,0 +1,45 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFromEnvMessagingSettings(t *testing.T) {
+	t.Setenv("TWILIO_AUTH_TOKEN_SECONDARY", "newToken123")
+	t.Setenv("TRUSTED_PROXY", "true")
+	t.Setenv("SMS_DEFAULT_SEND_RATE", "2.5")
+	t.Setenv("SMS_VALIDITY_PERIOD", "90m")
+	t.Setenv("EMULATOR_FAULTS", `{"duplicate_inbound":1}`)
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TwilioAuthTokenSecondary != "newToken123" || !c.TrustedProxy || c.SendRate != 2.5 ||
+		c.ValidityPeriod != 90*time.Minute || c.EmulatorFaults != `{"duplicate_inbound":1}` {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestFromEnvDefaultsAndRefusals(t *testing.T) {
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SendRate != 1 || c.ValidityPeriod != 4*time.Hour || c.TrustedProxy {
+		t.Errorf("defaults = rate %v validity %s proxy %v", c.SendRate, c.ValidityPeriod, c.TrustedProxy)
+	}
+	for name, value := range map[string]string{
+		"SMS_DEFAULT_SEND_RATE":       "0",
+		"SMS_VALIDITY_PERIOD":         "11h",
+		"TWILIO_AUTH_TOKEN_SECONDARY": "not-alphanumeric",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%s: err %v; want it named", name, value, err)
+			}
+		})
+	}
+}
