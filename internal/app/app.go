@@ -38,6 +38,22 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
+// connect opens what both api and worker need: Postgres, Temporal, and the dispatcher
+// that reaches conversation workflows through them.
+func connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, *dispatch.Dispatcher, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tc, err := DialTemporal(ctx, cfg, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter}
+	return st, tc, d, nil
+}
+
 // RunAPI serves the HTTP API on cfg.APIAddr until ctx is done. If ready is not nil it
 // receives the bound address once the listener is open.
 func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) (err error) {
@@ -45,21 +61,17 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, tc, d, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tc, err := DialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 
 	srv := &api.Server{
 		Store:           st,
 		Temporal:        tc,
-		Dispatch:        &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter},
+		Dispatch:        d,
 		PublicURL:       cfg.PublicURL,
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
@@ -74,15 +86,11 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, tc, d, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tc, err := DialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 
 	acts := &activities.Activities{
@@ -92,7 +100,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 			AccountSID: cfg.TwilioAccountSID,
 			AuthToken:  cfg.TwilioAuthToken,
 		}),
-		Dispatch:          &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter},
+		Dispatch:          d,
 		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
 		DefaultSendRate:   cfg.SendRate,
 		ValidityPeriod:    cfg.ValidityPeriod,
