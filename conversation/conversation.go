@@ -150,6 +150,9 @@ type State struct {
 	// Assignees[0] owns the conversation; the others joined by conference.
 	Assignees []string
 	Offer     *Offer
+	// ExpiredOffer is the last offer that expired unaccepted, so a late accept is told
+	// why it failed.
+	ExpiredOffer *Offer
 	// RouteAttempt is the Seq of the agent reservation in flight (0: none). A result
 	// for any other attempt is stale.
 	RouteAttempt int64
@@ -227,6 +230,10 @@ func (s State) clone() State {
 	if s.Offer != nil {
 		o := *s.Offer
 		s.Offer = &o
+	}
+	if s.ExpiredOffer != nil {
+		o := *s.ExpiredOffer
+		s.ExpiredOffer = &o
 	}
 	return s
 }

@@ -51,12 +51,15 @@ func (h BusinessHours) Open(at time.Time, loc *time.Location) bool {
 	return false
 }
 
+// parseClock reads exactly "HH:MM" (24:00 allowed as the end of a day).
 func parseClock(s string) (int, error) {
-	var h, m int
-	if n, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || n != 2 || len(s) != 5 {
+	digit := func(b byte) bool { return b >= '0' && b <= '9' }
+	if len(s) != 5 || s[2] != ':' || !digit(s[0]) || !digit(s[1]) || !digit(s[3]) || !digit(s[4]) {
 		return 0, fmt.Errorf("bad time %q", s)
 	}
-	if h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
+	h := int(s[0]-'0')*10 + int(s[1]-'0')
+	m := int(s[3]-'0')*10 + int(s[4]-'0')
+	if h > 24 || m > 59 || (h == 24 && m != 0) {
 		return 0, fmt.Errorf("bad time %q", s)
 	}
 	return h*60 + m, nil

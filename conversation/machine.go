@@ -144,7 +144,11 @@ func (m *machine) inbound(ev InboundReceived) error {
 
 	switch s.Status {
 	case StatusOutbound:
+		// The customer answered: an agent who already wrote keeps it; otherwise route it.
 		s.Status = StatusNew
+		if len(s.Assignees) > 0 {
+			s.Status = StatusActive
+		}
 	case StatusWrapUp:
 		// The customer is still talking: the conversation goes back to its agent.
 		s.Status = StatusActive
@@ -221,7 +225,7 @@ func (m *machine) tick(ev Tick) error {
 		m.touch()
 	}
 	if o := s.Offer; o != nil && !ev.At.Before(o.ExpiresAt) {
-		s.Offer = nil
+		s.Offer, s.ExpiredOffer = nil, o
 		m.touch()
 		switch o.Kind {
 		case OfferRoute:
@@ -251,6 +255,9 @@ func (m *machine) accept(ev Accepted) error {
 	}
 	s := &m.s
 	o := s.Offer
+	if (o == nil || o.UserID != ev.By.UserID) && s.ExpiredOffer != nil && s.ExpiredOffer.UserID == ev.By.UserID {
+		o = s.ExpiredOffer // a late accept: say why it fails
+	}
 	if o == nil || o.UserID != ev.By.UserID {
 		return Errorf(EConflict, "there is no pending offer for you on this conversation")
 	}

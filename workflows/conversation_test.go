@@ -48,6 +48,15 @@ type fakeBackend struct {
 	alwaysDup    bool            // RecordInbound reports every message as a duplicate
 	seenSids     map[string]bool // MessageSids stored so far
 	reserveErr   error           // ReserveAgent fails with this
+	// agents are handed out by ReserveAgent, one per call, in order; once they run out
+	// nobody is free ("").
+	agents []string
+	// skip makes RecordOutbound report a scheduled message (by ScheduledID) as skipped
+	// with this reason, as the store does for one cancelled or opted out meanwhile.
+	skip        map[string]string
+	transferErr error                  // CheckTeamTransfer fails with this
+	settings    *conversation.Settings // RecordInbound reports these (nil: DefaultSettings)
+	now         func() time.Time       // the workflow clock, for reservation times
 	recorded
 }
 
@@ -60,6 +69,15 @@ type recorded struct {
 	saved    []conversation.State
 	upserts  []temporal.SearchAttributes
 	replies  []replyOutcome // update outcomes, in order
+
+	reserved  []activities.ReserveAgentInput
+	rona      []activities.MarkRONAInput
+	notified  []activities.NotifyInput
+	stored    []activities.ScheduledInput
+	cancelled []activities.ScheduledInput
+	rehomed   []activities.ScheduledInput
+	nudged    []string
+	transfers []activities.TeamTransferInput
 }
 
 type replyOutcome struct {
@@ -79,18 +97,25 @@ func (f *fakeBackend) RecordInbound(_ context.Context, in activities.InboundMess
 	f.inbound = append(f.inbound, in)
 	dup := f.alwaysDup || f.seenSids[in.MessageSid]
 	f.seenSids[in.MessageSid] = true
+	settings := conversation.DefaultSettings()
+	if f.settings != nil {
+		settings = *f.settings
+	}
 	return activities.RecordInboundResult{
 		MessageID:    activities.InboundMessageID(in.MessageSid),
 		Duplicate:    dup,
 		ChatOn:       f.chatOn,
 		AutoResponse: f.autoResponse,
-		Settings:     conversation.DefaultSettings(),
+		Settings:     settings,
 	}, nil
 }
 
 func (f *fakeBackend) RecordOutbound(_ context.Context, m activities.OutboundMessage) (activities.RecordOutboundResult, error) {
 	defer f.record("RecordOutbound")()
 	f.outbound = append(f.outbound, m)
+	if m.ScheduledID != "" && f.skip[m.ScheduledID] != "" {
+		return activities.RecordOutboundResult{Skipped: f.skip[m.ScheduledID]}, nil
+	}
 	return activities.RecordOutboundResult{}, nil
 }
 
@@ -106,38 +131,59 @@ func (f *fakeBackend) SaveConversation(_ context.Context, st conversation.State)
 	return nil
 }
 
-// ReserveAgent finds nobody free (the conversation waits in new), or fails with reserveErr.
-func (f *fakeBackend) ReserveAgent(_ context.Context, _ activities.ReserveAgentInput) (activities.ReserveAgentResult, error) {
+// ReserveAgent hands out the next of agents (nobody free once they run out: the
+// conversation waits in new), or fails with reserveErr.
+func (f *fakeBackend) ReserveAgent(_ context.Context, in activities.ReserveAgentInput) (activities.ReserveAgentResult, error) {
 	defer f.record("ReserveAgent")()
+	f.reserved = append(f.reserved, in)
 	if f.reserveErr != nil {
 		return activities.ReserveAgentResult{}, f.reserveErr
 	}
-	return activities.ReserveAgentResult{At: start}, nil
+	at := start
+	if f.now != nil {
+		at = f.now()
+	}
+	var user string
+	if len(f.agents) > 0 {
+		user, f.agents = f.agents[0], f.agents[1:]
+	}
+	return activities.ReserveAgentResult{UserID: user, At: at}, nil
 }
 
-func (f *fakeBackend) MarkRONA(context.Context, activities.MarkRONAInput) error {
+func (f *fakeBackend) MarkRONA(_ context.Context, in activities.MarkRONAInput) error {
 	defer f.record("MarkRONA")()
+	f.rona = append(f.rona, in)
 	return nil
 }
 
-func (f *fakeBackend) Notify(context.Context, activities.NotifyInput) error {
+func (f *fakeBackend) Notify(_ context.Context, in activities.NotifyInput) error {
 	defer f.record("Notify")()
+	f.notified = append(f.notified, in)
 	return nil
 }
 
-func (f *fakeBackend) StoreScheduled(context.Context, activities.ScheduledInput) error {
+func (f *fakeBackend) StoreScheduled(_ context.Context, in activities.ScheduledInput) error {
 	defer f.record("StoreScheduled")()
+	f.stored = append(f.stored, in)
 	return nil
 }
 
-func (f *fakeBackend) CancelScheduled(context.Context, activities.ScheduledInput) error {
+func (f *fakeBackend) CancelScheduled(_ context.Context, in activities.ScheduledInput) error {
 	defer f.record("CancelScheduled")()
+	f.cancelled = append(f.cancelled, in)
 	return nil
 }
 
-func (f *fakeBackend) RehomeScheduled(context.Context, activities.ScheduledInput) error {
+func (f *fakeBackend) RehomeScheduled(_ context.Context, in activities.ScheduledInput) error {
 	defer f.record("RehomeScheduled")()
+	f.rehomed = append(f.rehomed, in)
 	return nil
+}
+
+func (f *fakeBackend) CheckTeamTransfer(_ context.Context, in activities.TeamTransferInput) error {
+	defer f.record("CheckTeamTransfer")()
+	f.transfers = append(f.transfers, in)
+	return f.transferErr
 }
 
 func (f *fakeBackend) Redeliver(context.Context, activities.InboundMessage) error {
@@ -145,8 +191,9 @@ func (f *fakeBackend) Redeliver(context.Context, activities.InboundMessage) erro
 	return nil
 }
 
-func (f *fakeBackend) NudgeWaiting(context.Context, string) error {
+func (f *fakeBackend) NudgeWaiting(_ context.Context, teamID string) error {
 	defer f.record("NudgeWaiting")()
+	f.nudged = append(f.nudged, teamID)
 	return nil
 }
 
@@ -168,6 +215,15 @@ func (f *fakeBackend) snapshot() recorded {
 		saved:    slices.Clone(f.saved),
 		upserts:  slices.Clone(f.upserts),
 		replies:  slices.Clone(f.replies),
+
+		reserved:  slices.Clone(f.reserved),
+		rona:      slices.Clone(f.rona),
+		notified:  slices.Clone(f.notified),
+		stored:    slices.Clone(f.stored),
+		cancelled: slices.Clone(f.cancelled),
+		rehomed:   slices.Clone(f.rehomed),
+		nudged:    slices.Clone(f.nudged),
+		transfers: slices.Clone(f.transfers),
 	}
 }
 
@@ -187,6 +243,7 @@ type harness struct {
 	env           *testsuite.TestWorkflowEnvironment
 	fake          *fakeBackend
 	recordInbound *testsuite.MockCallWrapper // to delay RecordInbound with After
+	sendSMS       *testsuite.MockCallWrapper // to delay SendSMS with After
 	at            time.Duration              // offset of the next scheduled step
 	startAttrs    bool                       // start with the state's search attributes set, as the API does
 	final         recorded                   // what the backend saw by the end of the run
@@ -200,11 +257,11 @@ func newHarness(t *testing.T, chatOn bool, autoResponse string) *harness {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 	env.RegisterWorkflow(workflows.Conversation)
-	f := &fakeBackend{chatOn: chatOn, autoResponse: autoResponse, seenSids: map[string]bool{}}
+	f := &fakeBackend{chatOn: chatOn, autoResponse: autoResponse, seenSids: map[string]bool{}, skip: map[string]string{}, now: env.Now}
 
 	recordInbound := env.OnActivity(a.RecordInbound, mock.Anything, mock.Anything).Return(f.RecordInbound).Maybe()
 	env.OnActivity(a.RecordOutbound, mock.Anything, mock.Anything).Return(f.RecordOutbound).Maybe()
-	env.OnActivity(a.SendSMS, mock.Anything, mock.Anything).Return(f.SendSMS).Maybe()
+	sendSMS := env.OnActivity(a.SendSMS, mock.Anything, mock.Anything).Return(f.SendSMS).Maybe()
 	env.OnActivity(a.SaveConversation, mock.Anything, mock.Anything).Return(f.SaveConversation).Maybe()
 	env.OnActivity(a.ReserveAgent, mock.Anything, mock.Anything).Return(f.ReserveAgent).Maybe()
 	env.OnActivity(a.MarkRONA, mock.Anything, mock.Anything).Return(f.MarkRONA).Maybe()
@@ -214,13 +271,14 @@ func newHarness(t *testing.T, chatOn bool, autoResponse string) *harness {
 	env.OnActivity(a.RehomeScheduled, mock.Anything, mock.Anything).Return(f.RehomeScheduled).Maybe()
 	env.OnActivity(a.Redeliver, mock.Anything, mock.Anything).Return(f.Redeliver).Maybe()
 	env.OnActivity(a.NudgeWaiting, mock.Anything, mock.Anything).Return(f.NudgeWaiting).Maybe()
+	env.OnActivity(a.CheckTeamTransfer, mock.Anything, mock.Anything).Return(f.CheckTeamTransfer).Maybe()
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.upserts = append(f.upserts, args.Get(0).(temporal.SearchAttributes))
 	}).Return().Maybe()
 
-	return &harness{t: t, env: env, fake: f, recordInbound: recordInbound, startAttrs: true}
+	return &harness{t: t, env: env, fake: f, recordInbound: recordInbound, sendSMS: sendSMS, startAttrs: true}
 }
 
 // then schedules fn one (workflow-clock) minute after the previous step. The test
@@ -297,6 +355,18 @@ func (h *harness) queryState() *conversation.State {
 // TestCancelEndsTheRun).
 func (h *harness) run(state conversation.State) recorded {
 	h.t.Helper()
+	steps := h.execute(workflows.ConversationInput{State: state})
+	if err := h.env.GetWorkflowError(); err != nil && !temporal.IsTimeoutError(err) {
+		h.t.Fatalf("workflow failed: %v", err)
+	}
+	return steps
+}
+
+// execute is run for any input, leaving the workflow's error (e.g. continue-as-new)
+// to the caller.
+func (h *harness) execute(in workflows.ConversationInput) recorded {
+	h.t.Helper()
+	state := in.State
 	if h.startAttrs {
 		// Like the API's SignalWithStart: the search attributes match the start state.
 		attrs := []temporal.SearchAttributeUpdate{
@@ -314,12 +384,9 @@ func (h *harness) run(state conversation.State) recorded {
 	}
 	var steps recorded
 	h.then(func() { steps = h.fake.snapshot() })
-	h.env.ExecuteWorkflow(workflows.Conversation, workflows.ConversationInput{State: state})
+	h.env.ExecuteWorkflow(workflows.Conversation, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
-	}
-	if err := h.env.GetWorkflowError(); err != nil && !temporal.IsTimeoutError(err) {
-		h.t.Fatalf("workflow failed: %v", err)
 	}
 	h.env.AssertExpectations(h.t)
 	h.final = h.fake.snapshot()
