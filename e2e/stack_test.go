@@ -142,6 +142,8 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		emu.Close()
 		st.Close()
 	})
+	t.Cleanup(func() { s.recordHistories(t) }) // runs first, while the stack is still up
+
 	return s
 }
 
