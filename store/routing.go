@@ -59,7 +59,9 @@ func (s *Store) MarkRONA(ctx context.Context, userID string, offeredAt time.Time
 // first, and reserves them for conversationID with an 'offered' row, atomically: the
 // agent's presence row is locked while their load is counted and the row inserted, and
 // every reservation takes the same lock, so concurrent conversations cannot over-fill an
-// agent. It returns "" when nobody is free.
+// agent. Reservers wait for the lock rather than skip the agent (SKIP LOCKED would
+// leave conversations waiting while the agent still has room); the transactions are a
+// few statements long. It returns "" when nobody is free.
 func (s *Store) ReserveAgent(ctx context.Context, conversationID, teamID string, capacity int, offeredAt, expiresAt time.Time) (string, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -75,7 +77,7 @@ func (s *Store) ReserveAgent(ctx context.Context, conversationID, teamID string,
 			  AND NOT EXISTS (SELECT 1 FROM conversation_assignees a WHERE a.conversation_id = $1 AND a.user_id = p.user_id)
 			ORDER BY p.idle_since, p.user_id
 			LIMIT 1
-			FOR UPDATE OF p SKIP LOCKED`, conversationID, teamID, rejected).Scan(&userID)
+			FOR UPDATE OF p`, conversationID, teamID, rejected).Scan(&userID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return "", tx.Commit(ctx)
 		}
