@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -18,10 +19,17 @@ const (
 	maxPageSize     = 200
 )
 
-// listConversations: GET /v1/conversations?team=&cursor=&limit=
+// listConversations: GET /v1/conversations?inbox=&team=&cursor=&limit=. Without inbox,
+// every conversation of the caller's teams, newest first; with one, that inbox (see
+// store.ListInbox for each one's contents and order).
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r)
 	q := r.URL.Query()
+	inbox := q.Get("inbox")
+	if q.Has("inbox") && !slices.Contains(store.Inboxes, inbox) {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, "inbox must be one of %s", strings.Join(store.Inboxes, ", ")))
+		return
+	}
 	teams := user.TeamIDs
 	if t := q.Get("team"); t != "" {
 		if !slices.Contains(user.TeamIDs, t) {
@@ -30,21 +38,37 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		}
 		teams = []string{t}
 	}
-	limit := defaultPageSize
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > maxPageSize {
-			writeError(w, r, conversation.Errorf(conversation.EInvalid, "limit must be a whole number from 1 to %d", maxPageSize))
-			return
-		}
-		limit = n
+	limit, err := pageLimit(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
-	page, err := s.Store.ListConversations(r.Context(), teams, q.Get("cursor"), limit)
+	var page store.ConversationPage
+	if inbox == "" {
+		page, err = s.Store.ListConversations(r.Context(), teams, q.Get("cursor"), limit)
+	} else {
+		page, err = s.Store.ListInbox(r.Context(), store.InboxQuery{
+			Inbox: inbox, TeamIDs: teams, UserID: user.ID, Cursor: q.Get("cursor"), Limit: limit,
+		})
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// pageLimit reads ?limit= (default defaultPageSize, at most maxPageSize).
+func pageLimit(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return defaultPageSize, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > maxPageSize {
+		return 0, conversation.Errorf(conversation.EInvalid, "limit must be a whole number from 1 to %d", maxPageSize)
+	}
+	return n, nil
 }
 
 // visibleConversation loads {id} if the caller may see it; otherwise 404, so the
@@ -84,19 +108,74 @@ type bodyRequest struct {
 	Body string `json:"body"`
 }
 
-// postMessage: POST /v1/conversations/{id}/messages {"body": "..."}. The workflow stores
-// the message and sends it; the response is the stored (queued) message. With an
-// Idempotency-Key header, a retried request names the same message and sends nothing new.
+// replyRequest is a reply: its text, or a template of the conversation's team and the
+// values of the template's variables.
+type replyRequest struct {
+	Body       *string           `json:"body"`
+	TemplateID *string           `json:"template_id"`
+	Variables  map[string]string `json:"variables"`
+}
+
+// postMessage: POST /v1/conversations/{id}/messages {"body": "..."} or {"template_id":
+// "...", "variables": {...}}. The workflow stores the message and sends it; the
+// response is the stored (queued) message. With an Idempotency-Key header, a retried
+// request names the same message and sends nothing new.
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
-	s.postText(w, r, workflows.UpdateReply)
+	var req replyRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	switch {
+	case (req.Body == nil) == (req.TemplateID == nil):
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, `give exactly one of "body" or "template_id" (with its "variables")`))
+		return
+	case req.Body != nil && req.Variables != nil:
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"variables" go with "template_id", not with "body"`))
+		return
+	case req.Body != nil:
+		if err := conversation.ValidateBody(*req.Body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	c, err := s.visibleConversation(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var body string
+	if req.Body != nil {
+		body = *req.Body
+	} else if body, err = s.renderReply(r, c, *req.TemplateID, req.Variables); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.send(w, r, c, workflows.UpdateReply, body)
+}
+
+// renderReply fills the team's template templateID with vars and checks the result
+// against the compose rules.
+func (s *Server) renderReply(r *http.Request, c store.Conversation, templateID string, vars map[string]string) (string, error) {
+	t, err := s.Store.Template(r.Context(), c.TeamID, templateID)
+	if conversation.ErrorCode(err) == conversation.ENotFound {
+		return "", conversation.Errorf(conversation.EInvalid, "template_id: the conversation's team has no template %s", templateID)
+	}
+	if err != nil {
+		return "", err
+	}
+	body, err := renderTemplate(t.Body, vars)
+	if err != nil {
+		return "", err
+	}
+	if err := conversation.ValidateBody(body); err != nil {
+		return "", conversation.Errorf(conversation.ErrorCode(err), "template %q with these variables: %s", t.Name, conversation.ErrorMessage(err))
+	}
+	return body, nil
 }
 
 // postNote: POST /v1/conversations/{id}/notes {"body": "..."} — internal, never sent.
 func (s *Server) postNote(w http.ResponseWriter, r *http.Request) {
-	s.postText(w, r, workflows.UpdateNote)
-}
-
-func (s *Server) postText(w http.ResponseWriter, r *http.Request, update string) {
 	var req bodyRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, err)
@@ -111,10 +190,15 @@ func (s *Server) postText(w http.ResponseWriter, r *http.Request, update string)
 		writeError(w, r, err)
 		return
 	}
+	s.send(w, r, c, workflows.UpdateNote, req.Body)
+}
+
+// send runs a reply or note update on the conversation and answers the stored message.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, c store.Conversation, update, body string) {
 	user := userFrom(r)
 	messageID := requestID(r, user, c.ID+"/"+update)
-	_, err = s.Dispatch.Act(r.Context(), c.ID, update, messageID, workflows.Action{
-		Caller: caller(user), MessageID: messageID, Body: req.Body,
+	_, err := s.Dispatch.Act(r.Context(), c.ID, update, messageID, workflows.Action{
+		Caller: caller(user), MessageID: messageID, Body: body,
 	})
 	if err != nil {
 		writeError(w, r, err)

@@ -48,3 +48,32 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// optional is a request field that tells apart absent, null and a value, for PATCH
+// bodies where absent means "unchanged" and null may mean "clear".
+type optional[T any] struct {
+	Set   bool // the field was in the body
+	Null  bool // it was null
+	Value T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// ptr returns the value as a pointer: nil when absent. A null is refused, naming the
+// field, unless the caller handles Null itself first.
+func (o optional[T]) ptr(field string) (*T, error) {
+	if !o.Set {
+		return nil, nil
+	}
+	if o.Null {
+		return nil, conversation.Errorf(conversation.EInvalid, "%s must not be null", field)
+	}
+	return &o.Value, nil
+}

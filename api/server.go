@@ -34,6 +34,14 @@ type Server struct {
 	Log      *slog.Logger
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
+	// Stopping closes when the server shuts down: event streams end then, so that the
+	// HTTP server's graceful shutdown is not held up by them.
+	Stopping <-chan struct{}
+	// EventPoll and EventHeartbeat: how often an event stream reads the table (it also
+	// wakes on NOTIFY) and sends a keep-alive comment (defaults 1 s and 15 s).
+	EventPoll, EventHeartbeat time.Duration
+
+	hub *eventHub
 }
 
 // Handler builds the router.
@@ -42,6 +50,7 @@ func (s *Server) Handler() http.Handler {
 		s.Now = time.Now
 	}
 	validator := client.NewRequestValidator(s.TwilioAuthToken)
+	s.hub = &eventHub{store: s.Store, log: s.Log}
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
@@ -76,6 +85,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/me", s.getMe)
 		r.Put("/me/presence", s.putPresence)
 		r.Get("/me/offers", s.getOffers)
+		r.Get("/events", s.events)
 		r.Get("/conversations", s.listConversations)
 		r.Get("/conversations/{id}", s.getConversation)
 		r.Delete("/conversations/{id}", s.act(workflows.UpdateDelete, adminOnly))
@@ -93,7 +103,20 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/conversations/{id}/scheduled", s.listScheduled)
 		r.Post("/scheduled-messages", s.postScheduled)
 		r.Delete("/scheduled-messages/{id}", s.deleteScheduled)
+		r.Get("/contacts", s.listContacts)
+		r.Get("/contacts/{id}", s.getContact)
+		r.Patch("/contacts/{id}", s.patchContact)
+		r.Get("/contacts/{id}/history", s.contactHistory)
+		r.Get("/teams/{id}", s.getTeam)
+		r.Patch("/teams/{id}", s.patchTeam)
 		r.Put("/teams/{id}/chat", s.putChat)
+		r.Get("/teams/{id}/wrap-up-reasons", s.listWrapUpReasons)
+		r.Post("/teams/{id}/wrap-up-reasons", s.postWrapUpReason)
+		r.Delete("/teams/{id}/wrap-up-reasons/{reason}", s.deleteWrapUpReason)
+		r.Get("/teams/{id}/templates", s.listTemplates)
+		r.Post("/teams/{id}/templates", s.postTemplate)
+		r.Patch("/teams/{id}/templates/{template_id}", s.patchTemplate)
+		r.Delete("/teams/{id}/templates/{template_id}", s.deleteTemplate)
 	})
 	return r
 }

@@ -2,12 +2,17 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/store"
 )
 
 type putChatRequest struct {
@@ -51,4 +56,283 @@ func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, team)
+}
+
+// teamAccess loads the team {id} for the caller. Admins reach every team; agents only
+// their own (any other is 404, so other teams' existence is not revealed), and only to
+// read it: a change is 403.
+func (s *Server) teamAccess(r *http.Request, change bool) (store.Team, error) {
+	user := userFrom(r)
+	id := chi.URLParam(r, "id")
+	admin := user.Role == store.RoleAdmin
+	if !admin && !slices.Contains(user.TeamIDs, id) {
+		return store.Team{}, conversation.Errorf(conversation.ENotFound, "team not found among your teams")
+	}
+	if change && !admin {
+		return store.Team{}, conversation.Errorf(conversation.EForbidden, "only an admin can change a team's settings")
+	}
+	return s.Store.Team(r.Context(), id)
+}
+
+// getTeam: GET /v1/teams/{id} — the team's settings, for its members and admins.
+func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
+	team, err := s.teamAccess(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, team)
+}
+
+type patchTeamRequest struct {
+	Name                      optional[string]                `json:"name"`
+	ChatOn                    optional[bool]                  `json:"chat_on"`
+	AutoResponse              optional[string]                `json:"auto_response"`
+	BusinessHours             optional[map[string][][]string] `json:"business_hours"`
+	TimeZone                  optional[string]                `json:"time_zone"`
+	OfferTimeoutSeconds       optional[int]                   `json:"offer_timeout_seconds"`
+	WrapUpTimeoutSeconds      optional[int]                   `json:"wrap_up_timeout_seconds"`
+	Capacity                  optional[int]                   `json:"capacity"`
+	InactivityDays            optional[int]                   `json:"inactivity_days"`
+	HelpText                  optional[string]                `json:"help_text"`
+	DefaultRegion             optional[string]                `json:"default_region"`
+	AutoResponseIntervalHours optional[int]                   `json:"auto_response_interval_hours"`
+	DefaultWrapUpReason       optional[string]                `json:"default_wrap_up_reason"`
+}
+
+// Limits of team texts, in characters. Texts sent as SMS share the compose limit.
+const (
+	maxTeamName     = 100
+	maxReasonLength = 100
+)
+
+// patch validates the request into a store.TeamPatch, explaining the first problem.
+func (req patchTeamRequest) patch() (store.TeamPatch, error) {
+	var p store.TeamPatch
+	var err error
+	for _, f := range []struct {
+		dst      **string
+		field    string
+		o        optional[string]
+		limit    int
+		required bool // not blank; stored trimmed
+	}{
+		{&p.Name, "name", req.Name, maxTeamName, true},
+		{&p.AutoResponse, "auto_response", req.AutoResponse, conversation.MaxBodyLength, false},
+		{&p.HelpText, "help_text", req.HelpText, conversation.MaxBodyLength, false},
+		{&p.DefaultWrapUpReason, "default_wrap_up_reason", req.DefaultWrapUpReason, maxReasonLength, true},
+	} {
+		if *f.dst, err = textField(f.field, f.o, f.limit, f.required); err != nil {
+			return p, err
+		}
+	}
+	for _, f := range []struct {
+		dst    **int
+		field  string
+		o      optional[int]
+		lo, hi int
+		unit   string
+	}{
+		{&p.OfferTimeoutSeconds, "offer_timeout_seconds", req.OfferTimeoutSeconds, 1, 3600, "seconds"},
+		{&p.WrapUpTimeoutSeconds, "wrap_up_timeout_seconds", req.WrapUpTimeoutSeconds, 1, 86400, "seconds"},
+		{&p.Capacity, "capacity", req.Capacity, 1, 100, "conversations"},
+		{&p.InactivityDays, "inactivity_days", req.InactivityDays, 1, 365, "days"},
+		{&p.AutoResponseIntervalHours, "auto_response_interval_hours", req.AutoResponseIntervalHours, 0, 8760, "hours"},
+	} {
+		v, err := f.o.ptr(f.field)
+		if err != nil {
+			return p, err
+		}
+		if v != nil && (*v < f.lo || *v > f.hi) {
+			return p, conversation.Errorf(conversation.EInvalid, "%s must be from %d to %d %s", f.field, f.lo, f.hi, f.unit)
+		}
+		*f.dst = v
+	}
+	if p.ChatOn, err = req.ChatOn.ptr("chat_on"); err != nil {
+		return p, err
+	}
+	if tz, err := req.TimeZone.ptr("time_zone"); err != nil {
+		return p, err
+	} else if tz != nil {
+		if _, lerr := time.LoadLocation(*tz); lerr != nil || *tz == "" || *tz == "Local" {
+			return p, conversation.Errorf(conversation.EInvalid, "time_zone %q is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)", *tz)
+		}
+		p.TimeZone = tz
+	}
+	if region, err := req.DefaultRegion.ptr("default_region"); err != nil {
+		return p, err
+	} else if region != nil {
+		r := strings.ToUpper(*region)
+		if len(r) != 2 || phonenumbers.GetCountryCodeForRegion(r) == 0 {
+			return p, conversation.Errorf(conversation.EInvalid,
+				"default_region %q is not a region phone numbers can be read in; use an ISO 3166 code such as US, GB or FR", *region)
+		}
+		p.DefaultRegion = &r
+	}
+	if req.BusinessHours.Set {
+		p.SetBusinessHours = true
+		if !req.BusinessHours.Null {
+			hours, err := businessHours(req.BusinessHours.Value)
+			if err != nil {
+				return p, err
+			}
+			p.BusinessHours = hours
+		}
+	}
+	return p, nil
+}
+
+// textField validates a text setting: at most limit characters (422), and when
+// required not blank (400; it is then trimmed).
+func textField(field string, o optional[string], limit int, required bool) (*string, error) {
+	v, err := o.ptr(field)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	if n := utf8.RuneCountInString(*v); n > limit {
+		return nil, conversation.Errorf(conversation.EUnprocessable, "%s is %d characters; the limit is %d", field, n, limit)
+	}
+	if required {
+		if *v = strings.TrimSpace(*v); *v == "" {
+			return nil, conversation.Errorf(conversation.EInvalid, "%s must not be empty", field)
+		}
+	}
+	return v, nil
+}
+
+// businessHours checks the request's hours (each interval exactly [opens, closes]) with
+// conversation.BusinessHours.Validate. Hours without a single open interval would
+// close chat for good; that is refused (turn chat off instead).
+func businessHours(in map[string][][]string) (conversation.BusinessHours, error) {
+	hours := conversation.BusinessHours{}
+	open := 0
+	for day, spans := range in {
+		hours[day] = [][2]string{}
+		for _, sp := range spans {
+			if len(sp) != 2 {
+				return nil, conversation.Errorf(conversation.EInvalid, "business_hours.%s: each interval is [opens, closes], e.g. [\"09:00\", \"17:00\"]", day)
+			}
+			hours[day] = append(hours[day], [2]string{sp[0], sp[1]})
+			open++
+		}
+	}
+	if err := hours.Validate(); err != nil {
+		return nil, err
+	}
+	if open == 0 {
+		return nil, conversation.Errorf(conversation.EInvalid,
+			"business_hours has no open interval; send null for no business hours, or turn chat off with chat_on")
+	}
+	return hours, nil
+}
+
+// patchTeam: PATCH /v1/teams/{id} — admins change a team's settings. Routing settings
+// apply from the next offer, message rules from the next message; turning chat on (or
+// opening business hours now) offers the conversations waiting in Missed.
+func (s *Server) patchTeam(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.teamAccess(r, true); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req patchTeamRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	p, err := req.patch()
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if p.Empty() {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, "nothing to change; send at least one setting"))
+		return
+	}
+	team, err := s.Store.UpdateTeam(r.Context(), chi.URLParam(r, "id"), p)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if (p.ChatOn != nil || p.SetBusinessHours || p.TimeZone != nil) && team.ChatOpen(s.Now()) {
+		if err := s.Dispatch.Nudge(r.Context(), []string{team.ID}, 500); err != nil {
+			loggerFrom(r).Warn("missed conversations not nudged", "error", err)
+		}
+	}
+	writeJSON(w, http.StatusOK, team)
+}
+
+type wrapUpReasons struct {
+	WrapUpReasons       []string `json:"wrap_up_reasons"`
+	DefaultWrapUpReason string   `json:"default_wrap_up_reason"`
+}
+
+// listWrapUpReasons: GET /v1/teams/{id}/wrap-up-reasons — members and admins.
+func (s *Server) listWrapUpReasons(w http.ResponseWriter, r *http.Request) {
+	team, err := s.teamAccess(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wrapUpReasons{team.WrapUpReasons, team.DefaultWrapUpReason})
+}
+
+// postWrapUpReason: POST /v1/teams/{id}/wrap-up-reasons {"reason"} — admins add a reason.
+func (s *Server) postWrapUpReason(w http.ResponseWriter, r *http.Request) {
+	team, err := s.teamAccess(r, true)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	reason := strings.TrimSpace(req.Reason)
+	switch n := utf8.RuneCountInString(req.Reason); {
+	case reason == "":
+		err = conversation.Errorf(conversation.EInvalid, `"reason" is required and must not be blank`)
+	case n > maxReasonLength:
+		err = conversation.Errorf(conversation.EUnprocessable, "reason is %d characters; the limit is %d", n, maxReasonLength)
+	}
+	if err == nil {
+		err = s.Store.AddWrapUpReason(r.Context(), team.ID, reason)
+	}
+	if err == nil {
+		team, err = s.Store.Team(r.Context(), team.ID)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, wrapUpReasons{team.WrapUpReasons, team.DefaultWrapUpReason})
+}
+
+// deleteWrapUpReason: DELETE /v1/teams/{id}/wrap-up-reasons/{reason} — admins.
+// Conversations already wrapped up keep the reason they were given.
+func (s *Server) deleteWrapUpReason(w http.ResponseWriter, r *http.Request) {
+	team, err := s.teamAccess(r, true)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.Store.DeleteWrapUpReason(r.Context(), team.ID, pathParam(r, "reason")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// pathParam is a path parameter decoded: chi matches the escaped path when the request
+// had escapes Go would not have written (e.g. %2F), and the parameter is then escaped.
+func pathParam(r *http.Request, name string) string {
+	v := chi.URLParam(r, name)
+	if r.URL.RawPath != "" {
+		if u, err := url.PathUnescape(v); err == nil {
+			return u
+		}
+	}
+	return v
 }

@@ -7,41 +7,53 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/textdesk/textdesk/conversation"
 )
 
-// Contact is a customer's phone number and what the team knows about them.
+// Contact is a customer's phone number and what the organisation knows about them.
 type Contact struct {
-	ID       string `json:"id"`
-	Phone    string `json:"phone"`
-	Name     string `json:"name"`
+	ID    string `json:"id"`
+	Phone string `json:"phone"`
+	Name  string `json:"name"`
+	// Ref is the organisation's own reference (a CRM or account id); "" if none.
+	Ref      string `json:"ref"`
 	OptedOut bool   `json:"opted_out"`
 	Blocked  bool   `json:"blocked"`
+	// ConsentChangedAt and ConsentReason: the last opt-out or opt-in and why.
+	ConsentChangedAt *time.Time `json:"consent_changed_at"`
+	ConsentReason    *string    `json:"consent_reason"`
+	CreatedAt        time.Time  `json:"created_at"`
+}
+
+const contactColumns = `ct.id, ct.phone, ct.name, ct.ref, ct.opted_out, ct.blocked, ct.consent_changed_at, ct.consent_reason, ct.created_at`
+
+func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
+	var c Contact
+	err := row.Scan(&c.ID, &c.Phone, &c.Name, &c.Ref, &c.OptedOut, &c.Blocked, &c.ConsentChangedAt, &c.ConsentReason, &c.CreatedAt)
+	return c, err
 }
 
 // EnsureContact returns the contact for an E.164 phone, creating it if needed. The
 // upsert makes concurrent first messages from one phone agree on one contact.
 func (s *Store) EnsureContact(ctx context.Context, phone string) (Contact, error) {
-	var c Contact
-	err := s.pool.QueryRow(ctx, `INSERT INTO contacts (phone) VALUES ($1)
+	return scanContact(s.pool.QueryRow(ctx, `INSERT INTO contacts AS ct (phone) VALUES ($1)
 		ON CONFLICT (phone) DO UPDATE SET phone = excluded.phone
-		RETURNING id, phone, name, opted_out, blocked`, phone).
-		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
-	return c, err
+		RETURNING `+contactColumns, phone))
 }
 
 // ContactByPhone finds a contact by E.164 phone.
 func (s *Store) ContactByPhone(ctx context.Context, phone string) (Contact, error) {
-	var c Contact
-	err := s.pool.QueryRow(ctx, `SELECT id, phone, name, opted_out, blocked FROM contacts WHERE phone = $1`, phone).
-		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
+	c, err := scanContact(s.pool.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts ct WHERE ct.phone = $1`, phone))
 	return c, notFound(err, "contact")
 }
 
 // ContactByID loads a contact.
 func (s *Store) ContactByID(ctx context.Context, id string) (Contact, error) {
-	var c Contact
-	err := s.pool.QueryRow(ctx, `SELECT id, phone, name, opted_out, blocked FROM contacts WHERE id = $1`, id).
-		Scan(&c.ID, &c.Phone, &c.Name, &c.OptedOut, &c.Blocked)
+	if !validUUID(id) {
+		return Contact{}, conversation.Errorf(conversation.ENotFound, "contact not found")
+	}
+	c, err := scanContact(s.pool.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts ct WHERE ct.id = $1`, id))
 	return c, notFound(err, "contact")
 }
 

@@ -18,6 +18,7 @@ type Conversation struct {
 	ContactID       string     `json:"contact_id"`
 	ContactPhone    string     `json:"contact_phone"`
 	ContactName     string     `json:"contact_name"`
+	ContactRef      string     `json:"contact_ref"`
 	TeamNumber      string     `json:"team_number"`
 	Status          string     `json:"status"`
 	NextAction      string     `json:"next_action"`
@@ -33,7 +34,7 @@ type Conversation struct {
 	OfferedTo *string `json:"offered_to"`
 }
 
-const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, c.team_number, c.status,
+const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, ct.ref, c.team_number, c.status,
 	c.next_action, c.next_action_since, c.last_message_at, c.opened_at, c.closed_at, c.close_reason, c.wrap_up_reason,
 	coalesce((SELECT array_agg(a.user_id::text ORDER BY a.role <> 'owner', a.created_at, a.user_id)
 		FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'), '{}'),
@@ -41,7 +42,7 @@ const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, c
 
 func scanConversation(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
-	err := row.Scan(&c.ID, &c.TeamID, &c.ContactID, &c.ContactPhone, &c.ContactName, &c.TeamNumber, &c.Status,
+	err := row.Scan(&c.ID, &c.TeamID, &c.ContactID, &c.ContactPhone, &c.ContactName, &c.ContactRef, &c.TeamNumber, &c.Status,
 		&c.NextAction, &c.NextActionSince, &c.LastMessageAt, &c.OpenedAt, &c.ClosedAt, &c.CloseReason, &c.WrapUpReason,
 		&c.Assignees, &c.OfferedTo)
 	return c, err
@@ -100,34 +101,26 @@ type ConversationPage struct {
 	NextCursor    string         `json:"next_cursor,omitempty"`
 }
 
-// ListConversations lists the conversations of teamIDs, most recently active first,
-// keyset-paginated on (opened_at, id) so pages stay stable while messages arrive.
+// ListConversations lists the conversations of teamIDs, newest first, keyset-paginated
+// on (opened_at, id) so pages stay stable while messages arrive.
 func (s *Store) ListConversations(ctx context.Context, teamIDs []string, cursor string, limit int) (ConversationPage, error) {
 	var page ConversationPage
 	after, err := decodeCursor(cursor)
 	if err != nil {
 		return page, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+`
-		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
-		WHERE c.team_id = ANY($1::uuid[]) AND c.deleted_at IS NULL
-		  AND ($2::timestamptz IS NULL OR (c.opened_at, c.id) < ($2, $3::uuid))
-		ORDER BY c.opened_at DESC, c.id DESC
-		LIMIT $4`, teamIDs, after.time, after.id, limit+1)
+	l := teamList{teamIDs: teamIDs, order: "c.opened_at DESC, c.id DESC", limit: limit}
+	if after.time != nil {
+		l.where = []string{`(c.opened_at, c.id) < (` + l.arg(*after.time) + `::timestamptz, ` + l.arg(after.id) + `::uuid)`}
+	}
+	convs, more, err := s.listTeams(ctx, l)
 	if err != nil {
 		return page, err
 	}
-	page.Conversations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) })
-	if err != nil {
-		return page, err
-	}
-	if len(page.Conversations) > limit {
-		page.Conversations = page.Conversations[:limit]
-		last := page.Conversations[limit-1]
+	page.Conversations = convs
+	if more {
+		last := convs[len(convs)-1]
 		page.NextCursor = encodeCursor(last.OpenedAt, last.ID)
-	}
-	if page.Conversations == nil {
-		page.Conversations = []Conversation{}
 	}
 	return page, nil
 }

@@ -75,6 +75,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		PublicURL:       cfg.PublicURL,
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
+		Stopping:        ctx.Done(),
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
