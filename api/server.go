@@ -107,6 +107,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/contacts/{id}", s.getContact)
 		r.Patch("/contacts/{id}", s.patchContact)
 		r.Get("/contacts/{id}/history", s.contactHistory)
+		r.Post("/teams", s.createTeam)
 		r.Get("/teams/{id}", s.getTeam)
 		r.Patch("/teams/{id}", s.patchTeam)
 		r.Put("/teams/{id}/chat", s.putChat)
@@ -117,6 +118,14 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/teams/{id}/templates", s.postTemplate)
 		r.Patch("/teams/{id}/templates/{template_id}", s.patchTemplate)
 		r.Delete("/teams/{id}/templates/{template_id}", s.deleteTemplate)
+		r.Post("/teams/{id}/numbers", s.addTeamNumber)
+		r.Delete("/teams/{id}/numbers/{number}", s.deleteTeamNumber)
+		r.Put("/teams/{id}/members/{user_id}", s.putTeamMember)
+		r.Delete("/teams/{id}/members/{user_id}", s.deleteTeamMember)
+		r.Post("/users", s.createUser)
+		r.Post("/users/{id}/tokens", s.createToken)
+		r.Get("/users/{id}/tokens", s.listTokens)
+		r.Delete("/users/{id}/tokens/{token_id}", s.revokeToken)
 	})
 	return r
 }

@@ -129,7 +129,8 @@ func (s *Store) SetTeamRules(ctx context.Context, teamID string, r TeamRules) er
 	return tx.Commit(ctx)
 }
 
-// CreateTeam inserts a team with its numbers (E.164) in one transaction.
+// CreateTeam inserts a team with its numbers (E.164) in one transaction; a number a
+// team owns already is a conflict.
 func (s *Store) CreateTeam(ctx context.Context, name string, chatOn bool, autoResponse string, numbers []string) (Team, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -143,7 +144,7 @@ func (s *Store) CreateTeam(ctx context.Context, name string, chatOn bool, autoRe
 	}
 	for _, n := range numbers {
 		if _, err := tx.Exec(ctx, `INSERT INTO team_numbers (number, team_id) VALUES ($1, $2)`, n, id); err != nil {
-			return Team{}, err
+			return Team{}, numberConflict(err, n)
 		}
 	}
 	t, err := scanTeam(tx.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id = $1`, id))
