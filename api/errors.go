@@ -2,10 +2,7 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
-
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/textdesk/textdesk/conversation"
 )
@@ -48,7 +45,6 @@ type errorBody struct {
 // writeError answers {"error": {"code", "message"}}. Internal errors are logged with the
 // request id and answered with a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	err = fromWorkflow(err)
 	var body errorBody
 	body.Error.Code = conversation.ErrorCode(err)
 	body.Error.Message = conversation.ErrorMessage(err)
@@ -57,16 +53,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		loggerFrom(r).Error("request failed", "error", err)
 	}
 	writeJSON(w, status, body)
-}
-
-// fromWorkflow turns an ApplicationError raised by a workflow from a domain error (its
-// type is the code) back into a *conversation.Error.
-func fromWorkflow(err error) error {
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) && statusOf(app.Type()) < 500 {
-		return &conversation.Error{Code: app.Type(), Message: app.Message()}
-	}
-	return err
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

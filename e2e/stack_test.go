@@ -194,16 +194,7 @@ func (s *stack) call(method, path, token string, body any, out any) int {
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for wait := 5 * time.Millisecond; ; wait = min(wait*2, 200*time.Millisecond) {
-		if cond() {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(wait)
-	}
+	eventuallyWithin(t, what, 30*time.Second, cond)
 }
 
 // sentTo lists what the emulator received for phone, oldest first.
