@@ -174,6 +174,7 @@ func (a *Activities) SaveConversation(ctx context.Context, st conversation.State
 type ReserveAgentInput struct {
 	ConversationID string
 	TeamID         string
+	VisibleTo      []string // a restricted conversation goes only to these users
 }
 
 // ReserveAgentResult names the reserved agent ("" if none is free) and when.
@@ -189,7 +190,7 @@ func (a *Activities) ReserveAgent(ctx context.Context, in ReserveAgentInput) (Re
 		return ReserveAgentResult{}, temporalError(err)
 	}
 	now := a.now().UTC()
-	user, err := a.Store.ReserveAgent(ctx, in.ConversationID, in.TeamID, team.Capacity, now, now.Add(team.Settings().OfferTimeout))
+	user, err := a.Store.ReserveAgent(ctx, in.ConversationID, in.TeamID, in.VisibleTo, team.Capacity, now, now.Add(team.Settings().OfferTimeout))
 	if err != nil {
 		return ReserveAgentResult{}, temporalError(err)
 	}

@@ -98,6 +98,22 @@ func (s *Server) parseAssign(w http.ResponseWriter, r *http.Request, c store.Con
 	return s.requireMembers(r, c.TeamID, req.UserIDs)
 }
 
+// parseVisibility reads {"user_ids": [...]}: the only team members (besides admins)
+// who will see the conversation; an empty list makes it visible to the whole team.
+func (s *Server) parseVisibility(w http.ResponseWriter, r *http.Request, c store.Conversation, a *workflows.Action) error {
+	var req struct {
+		UserIDs *[]string `json:"user_ids"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.UserIDs == nil {
+		return conversation.Errorf(conversation.EInvalid, `"user_ids" is required: the users who may see the conversation, or [] for the whole team`)
+	}
+	a.UserIDs = *req.UserIDs
+	return s.requireMembers(r, c.TeamID, a.UserIDs)
+}
+
 func (s *Server) parseTransfer(w http.ResponseWriter, r *http.Request, c store.Conversation, a *workflows.Action) error {
 	var req struct {
 		UserID string `json:"user_id"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,14 +18,17 @@ import (
 )
 
 // Who sees a contact: an admin sees every contact; an agent the contacts who have a
-// conversation in one of their teams (any other is 404). The conversations shown with a
-// contact are always those of the caller's teams, the ones they can open.
+// conversation in one of their teams that the agent may see (restricted ones count
+// only for the users they list), or a chat handoff or log entry in one of their teams
+// (any other is 404). What is shown with a contact is always of the caller's teams,
+// and only the conversations the caller can open.
 
 const (
 	maxContactQuery   = 100
 	maxContactName    = 200
 	maxContactRef     = 100
 	recentWithContact = 10
+	maxVisibleTo      = 100
 )
 
 // phoneLike: what a person types for a phone number or its start (two digits or more).
@@ -91,6 +95,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 	cq := contactQuery(q, region)
 	cq.All = user.Role == store.RoleAdmin
 	cq.TeamIDs = user.TeamIDs
+	cq.UserID = user.ID
 	cq.Cursor = r.URL.Query().Get("cursor")
 	cq.Limit = limit
 	page, err := s.Store.SearchContacts(r.Context(), cq)
@@ -119,7 +124,7 @@ func (s *Server) visibleContact(r *http.Request) (store.Contact, error) {
 	user := userFrom(r)
 	id := chi.URLParam(r, "id")
 	if user.Role != store.RoleAdmin {
-		ok, err := s.Store.ContactVisible(r.Context(), id, user.TeamIDs)
+		ok, err := s.Store.ContactVisible(r.Context(), id, user.TeamIDs, user.ID)
 		if err != nil {
 			return store.Contact{}, err
 		}
@@ -128,6 +133,10 @@ func (s *Server) visibleContact(r *http.Request) (store.Contact, error) {
 		}
 	}
 	return s.Store.ContactByID(r.Context(), id)
+}
+
+func viewerOf(u store.User) store.Viewer {
+	return store.Viewer{UserID: u.ID, TeamIDs: u.TeamIDs, Admin: u.Role == store.RoleAdmin}
 }
 
 type contactDetail struct {
@@ -147,7 +156,7 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, status int, c store.Contact) {
-	recent, err := s.Store.ContactConversations(r.Context(), c.ID, userFrom(r).TeamIDs, "", recentWithContact)
+	recent, err := s.Store.ContactConversations(r.Context(), c.ID, viewerOf(userFrom(r)), "", recentWithContact)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -155,11 +164,12 @@ func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, status int
 	writeJSON(w, status, contactDetail{Contact: c, RecentConversations: recent.Conversations})
 }
 
-// patchContact: PATCH /v1/contacts/{id} {"name"?, "ref"?, "opted_out"?, "blocked"?}.
-// Anyone who sees the contact may rename it, set its ref, block or unblock it and
-// record an opt-out (which cancels its pending scheduled messages, as STOP does); only
-// an admin may opt a contact back in, since consent is the customer's to give (they
-// text START).
+// patchContact: PATCH /v1/contacts/{id} {"name"?, "ref"?, "opted_out"?, "blocked"?,
+// "default_visible_to"?}. Anyone who sees the contact may rename it, set its ref, block
+// or unblock it and record an opt-out (which cancels its pending scheduled messages, as
+// STOP does); only an admin may opt a contact back in, since consent is the customer's
+// to give (they text START). default_visible_to (user ids, [] clears) restricts the
+// contact's new conversations; an agent must keep themselves on it.
 func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 	c, err := s.visibleContact(r)
 	if err != nil {
@@ -171,6 +181,8 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 		Ref      optional[string] `json:"ref"`
 		OptedOut optional[bool]   `json:"opted_out"`
 		Blocked  optional[bool]   `json:"blocked"`
+
+		DefaultVisibleTo optional[[]string] `json:"default_visible_to"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, err)
@@ -188,6 +200,8 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 		if err == nil && v != nil {
 			if n := utf8.RuneCountInString(*v); n > f.limit {
 				err = conversation.Errorf(conversation.EUnprocessable, "%s is %d characters; the limit is %d", f.field, n, f.limit)
+			} else {
+				err = storableText(f.field, *v)
 			}
 			*v = strings.TrimSpace(*v)
 		}
@@ -205,8 +219,13 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if p.Name == nil && p.Ref == nil && p.Blocked == nil && p.OptedOut == nil {
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, "nothing to change; send name, ref, opted_out or blocked"))
+	if p.DefaultVisibleTo, err = defaultVisibleTo(req.DefaultVisibleTo, user); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if p.Name == nil && p.Ref == nil && p.Blocked == nil && p.OptedOut == nil && p.DefaultVisibleTo == nil {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid,
+			"nothing to change; send name, ref, opted_out, blocked or default_visible_to"))
 		return
 	}
 	if p.OptedOut != nil {
@@ -229,8 +248,33 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 	s.writeContact(w, r, http.StatusOK, c)
 }
 
+// defaultVisibleTo validates a contact's new default visibility: ids without repeats,
+// and, for an agent, themselves among them so they cannot lock themselves out of the
+// contact's next conversations. The store checks that every id is a user's.
+func defaultVisibleTo(o optional[[]string], user store.User) (*[]string, error) {
+	v, err := o.ptr("default_visible_to")
+	if v == nil || err != nil {
+		return nil, err
+	}
+	ids := []string{}
+	for _, id := range *v {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxVisibleTo {
+		return nil, conversation.Errorf(conversation.EUnprocessable, "default_visible_to lists %d users; the limit is %d", len(ids), maxVisibleTo)
+	}
+	if len(ids) > 0 && user.Role != store.RoleAdmin && !slices.Contains(ids, user.ID) {
+		return nil, conversation.Errorf(conversation.EUnprocessable,
+			"default_visible_to must include you (%s), or you would not see the contact's new conversations; only an admin may leave themselves out", user.ID)
+	}
+	return &ids, nil
+}
+
 // contactHistory: GET /v1/contacts/{id}/history?cursor=&limit= — the contact's
-// conversations in the caller's teams, newest first.
+// conversations, chat handoffs and log entries in the caller's teams (conversations
+// only if the caller may open them), newest first.
 func (s *Server) contactHistory(w http.ResponseWriter, r *http.Request) {
 	c, err := s.visibleContact(r)
 	if err != nil {
@@ -242,10 +286,77 @@ func (s *Server) contactHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	page, err := s.Store.ContactConversations(r.Context(), c.ID, userFrom(r).TeamIDs, r.URL.Query().Get("cursor"), limit)
+	page, err := s.Store.ContactHistory(r.Context(), c.ID, viewerOf(userFrom(r)), r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+const maxLogBody = 1000
+
+// postContactLog: POST /v1/contacts/{id}/log {"body", "kind"?, "team_id"?} — log what
+// happened outside textdesk (a call, an email) in the contact's history. The entry
+// belongs to team_id, which may be left out by a member of a single team.
+func (s *Server) postContactLog(w http.ResponseWriter, r *http.Request) {
+	c, err := s.visibleContact(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Body   *string `json:"body"`
+		Kind   *string `json:"kind"`
+		TeamID *string `json:"team_id"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	user := userFrom(r)
+	e, err := logEntry(user, req.Body, req.Kind, req.TeamID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	e.ContactID = c.ID
+	e, err = s.Store.AddLogEntry(r.Context(), e, s.Now().UTC())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, e)
+}
+
+// logEntry validates a log entry's fields, explaining the first problem.
+func logEntry(user store.User, body, kind, teamID *string) (store.LogEntry, error) {
+	e := store.LogEntry{AuthorID: &user.ID, Kind: store.LogKinds[0]}
+	if body == nil || strings.TrimSpace(*body) == "" {
+		return e, conversation.Errorf(conversation.EInvalid, `"body" is required: what happened, e.g. "called, left a voicemail"`)
+	}
+	if n := utf8.RuneCountInString(*body); n > maxLogBody {
+		return e, conversation.Errorf(conversation.EUnprocessable, "body is %d characters; the limit is %d", n, maxLogBody)
+	}
+	if err := storableText("body", *body); err != nil {
+		return e, err
+	}
+	e.Body = strings.TrimSpace(*body)
+	if kind != nil {
+		if !slices.Contains(store.LogKinds, *kind) {
+			return e, conversation.Errorf(conversation.EInvalid, "kind must be one of %s", strings.Join(store.LogKinds, ", "))
+		}
+		e.Kind = *kind
+	}
+	switch {
+	case teamID != nil && !slices.Contains(user.TeamIDs, *teamID):
+		return e, conversation.Errorf(conversation.ENotFound, "team not found among your teams")
+	case teamID != nil:
+		e.TeamID = *teamID
+	case len(user.TeamIDs) == 1:
+		e.TeamID = user.TeamIDs[0]
+	default:
+		return e, conversation.Errorf(conversation.EInvalid, `"team_id" is required: you are a member of %d teams and the entry belongs to one`, len(user.TeamIDs))
+	}
+	return e, nil
 }

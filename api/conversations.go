@@ -43,13 +43,12 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	viewer := store.Viewer{UserID: user.ID, TeamIDs: teams, Admin: user.Role == store.RoleAdmin}
 	var page store.ConversationPage
 	if inbox == "" {
-		page, err = s.Store.ListConversations(r.Context(), teams, q.Get("cursor"), limit)
+		page, err = s.Store.ListConversations(r.Context(), viewer, q.Get("cursor"), limit)
 	} else {
-		page, err = s.Store.ListInbox(r.Context(), store.InboxQuery{
-			Inbox: inbox, TeamIDs: teams, UserID: user.ID, Cursor: q.Get("cursor"), Limit: limit,
-		})
+		page, err = s.Store.ListInbox(r.Context(), store.InboxQuery{Inbox: inbox, Viewer: viewer, Cursor: q.Get("cursor"), Limit: limit})
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -78,7 +77,8 @@ func (s *Server) visibleConversation(r *http.Request) (store.Conversation, error
 	if err != nil {
 		return c, err
 	}
-	if !slices.Contains(userFrom(r).TeamIDs, c.TeamID) {
+	user := userFrom(r)
+	if !slices.Contains(user.TeamIDs, c.TeamID) || !c.VisibleToUser(user) {
 		return store.Conversation{}, conversation.Errorf(conversation.ENotFound, "conversation not found")
 	}
 	return c, nil
@@ -102,6 +102,37 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, conversationWithMessages{Conversation: c, Messages: msgs})
+}
+
+// listMessages: GET /v1/conversations/{id}/messages?order=oldest|newest&cursor=&limit=
+// — the conversation's messages a page at a time (oldest first by default; a console
+// opening a long conversation asks for the newest first and scrolls back).
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+	order := r.URL.Query().Get("order")
+	switch order {
+	case "":
+		order = store.MessagesOldestFirst
+	case store.MessagesOldestFirst, store.MessagesNewestFirst:
+	default:
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, "order must be %s or %s", store.MessagesOldestFirst, store.MessagesNewestFirst))
+		return
+	}
+	limit, err := pageLimit(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.visibleConversation(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	page, err := s.Store.MessagesPage(r.Context(), c.ID, order, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
 }
 
 type bodyRequest struct {
@@ -141,6 +172,16 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.visibleConversation(r)
 	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// Said up front, rather than by a send that fails later in the background.
+	contact, err := s.Store.ContactByID(r.Context(), c.ContactID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := requireReachable(contact); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -74,8 +74,8 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if contact.OptedOut || contact.Blocked {
-		writeError(w, r, conversation.Errorf(conversation.EConflict, "%s has opted out or is blocked; nothing can be sent to it", to))
+	if err := requireReachable(contact); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	id := requestID(r, user, "scheduled/"+req.TeamID)

@@ -10,6 +10,8 @@ type Command interface{ command() }
 type ReserveAgent struct {
 	Attempt int64
 	TeamID  string
+	// VisibleTo, if not empty, limits the choice to these users.
+	VisibleTo []string
 }
 
 // MarkRONA: the agent did not answer an offer made at OfferedAt; set their presence to

@@ -149,6 +149,9 @@ type State struct {
 
 	// Assignees[0] owns the conversation; the others joined by conference.
 	Assignees []string
+	// VisibleTo restricts the conversation to these users (and admins); empty: the
+	// whole team sees it. Assignees and offers stay within it.
+	VisibleTo []string
 	Offer     *Offer
 	// ExpiredOffer is the last offer that expired unaccepted, so a late accept is told
 	// why it failed.
@@ -180,6 +183,11 @@ func (s State) Owner() string {
 
 // IsAssignee reports whether userID is among the assignees.
 func (s State) IsAssignee(userID string) bool { return slices.Contains(s.Assignees, userID) }
+
+// VisibleToUser reports whether a (non-admin) user may see the conversation.
+func (s State) VisibleToUser(userID string) bool {
+	return len(s.VisibleTo) == 0 || slices.Contains(s.VisibleTo, userID)
+}
 
 // Closed reports whether the conversation is over; the workflow ends then.
 func (s State) Closed() bool { return s.Status == StatusClosed }
@@ -226,6 +234,7 @@ func (s State) InactiveAt() time.Time {
 
 func (s State) clone() State {
 	s.Assignees = slices.Clone(s.Assignees)
+	s.VisibleTo = slices.Clone(s.VisibleTo)
 	s.Scheduled = slices.Clone(s.Scheduled)
 	if s.Offer != nil {
 		o := *s.Offer

@@ -72,6 +72,14 @@ type AssignRequested struct {
 	At      time.Time
 }
 
+// VisibilitySet restricts the conversation to UserIDs (empty: the whole team). The
+// caller checks that they are users of the team.
+type VisibilitySet struct {
+	By      Caller
+	UserIDs []string
+	At      time.Time
+}
+
 // TransferRequested: the owner hands the conversation to an agent (ToUserID) or to
 // another team's queue (ToTeamID).
 type TransferRequested struct {
@@ -138,6 +146,7 @@ type ScheduleCancelled struct {
 
 func (InboundReceived) event()     {}
 func (RouteRequested) event()      {}
+func (VisibilitySet) event()       {}
 func (AgentReserved) event()       {}
 func (Tick) event()                {}
 func (Accepted) event()            {}

@@ -1559,3 +1559,88 @@ func TestLifecycleNote(t *testing.T) {
 		}
 	}
 }
+
+func TestLifecycleVisibility(t *testing.T) {
+	restrict := func(c conversation.Caller, users ...string) conversation.VisibilitySet {
+		return conversation.VisibilitySet{By: c, UserIDs: users, At: t2}
+	}
+	restricted := func(users ...string) func(*conversation.State) {
+		return func(s *conversation.State) { s.VisibleTo = users }
+	}
+	runLifeCases(t, []lifeCase{
+		{
+			name:     "the owner restricts the conversation to themselves and another agent (sorted, deduplicated)",
+			in:       life(active),
+			ev:       restrict(owner, agent3, agentID, agent3, ""),
+			want:     restricted(agentID, agent3),
+			wantCmds: []conversation.Command{save},
+		},
+		{
+			name:     "an admin lifts the restriction with an empty list",
+			in:       life(active, restricted(agentID)),
+			ev:       restrict(admin),
+			want:     restricted(),
+			wantCmds: []conversation.Command{save},
+		},
+		{
+			name: "the same list again changes nothing",
+			in:   life(active, restricted(agentID, agent3)),
+			ev:   restrict(owner, agent3, agentID),
+			noop: true,
+		},
+		{
+			name:     "the list must keep every assignee",
+			in:       life(active, conferenced),
+			ev:       restrict(owner, agentID),
+			wantCode: conversation.EUnprocessable,
+			wantMsg:  agent3,
+		},
+		{
+			name:     "a pending offer to someone left out is a conflict",
+			in:       life(active, pendingOffer(conversation.OfferTransfer, agent2)),
+			ev:       restrict(owner, agentID),
+			wantCode: conversation.EConflict,
+			wantMsg:  agent2,
+		},
+		{
+			name:     "only the owner or an admin may change it",
+			in:       life(active, conferenced),
+			ev:       restrict(by(agent3), agentID, agent3),
+			wantCode: conversation.EForbidden,
+		},
+		{
+			name:     "not on a closed conversation",
+			in:       life(closed),
+			ev:       restrict(admin, agentID),
+			wantCode: conversation.EConflict,
+		},
+		{
+			name:     "routing a restricted conversation offers it only to its users",
+			in:       life(restricted(agent2, agent3)),
+			ev:       conversation.InboundReceived{MessageID: "m1", At: t1, ChatOn: true},
+			want:     routing,
+			wantCmds: []conversation.Command{conversation.ReserveAgent{Attempt: 1, TeamID: "team-1", VisibleTo: []string{agent2, agent3}}, save},
+		},
+		{
+			name:     "an admin cannot assign someone who cannot see it",
+			in:       life(active, restricted(agentID)),
+			ev:       conversation.AssignRequested{By: admin, UserIDs: []string{agent2}, At: t2},
+			wantCode: conversation.EUnprocessable,
+			wantMsg:  "cannot see",
+		},
+		{
+			name:     "no transfer to someone who cannot see it",
+			in:       life(active, restricted(agentID)),
+			ev:       conversation.TransferRequested{By: owner, ToUserID: agent2, At: t2},
+			wantCode: conversation.EUnprocessable,
+			wantMsg:  "cannot see",
+		},
+		{
+			name:     "no conference with someone who cannot see it",
+			in:       life(active, restricted(agentID)),
+			ev:       conversation.ConferenceRequested{By: owner, UserID: agent2, At: t2},
+			wantCode: conversation.EUnprocessable,
+			wantMsg:  "cannot see",
+		},
+	})
+}

@@ -30,6 +30,8 @@ func Apply(s State, ev Event) (State, []Command, error) {
 		err = m.note(ev)
 	case AssignRequested:
 		err = m.assign(ev)
+	case VisibilitySet:
+		err = m.setVisibility(ev)
 	case TransferRequested:
 		err = m.transfer(ev)
 	case ConferenceRequested:
@@ -112,7 +114,7 @@ func (m *machine) route() {
 	}
 	s.Seq++
 	s.RouteAttempt = s.Seq
-	m.emit(ReserveAgent{Attempt: s.Seq, TeamID: s.TeamID})
+	m.emit(ReserveAgent{Attempt: s.Seq, TeamID: s.TeamID, VisibleTo: slices.Clone(s.VisibleTo)})
 	m.touch()
 }
 
@@ -312,6 +314,9 @@ func ValidateReply(s State, ev ReplyRequested) error {
 	if ev.MessageID == "" || ev.AuthorID == "" {
 		return Errorf(EInvalid, "message id and author are required")
 	}
+	if !ev.Admin && !s.VisibleToUser(ev.AuthorID) {
+		return Errorf(ENotFound, "conversation not found")
+	}
 	if len(s.Assignees) > 0 && !ev.Admin && !s.IsAssignee(ev.AuthorID) {
 		return Errorf(EForbidden, "the conversation is assigned to another agent; only its assignees or an admin can reply")
 	}
@@ -352,6 +357,11 @@ func (m *machine) assign(ev AssignRequested) error {
 	if s.Status == StatusWrapUp {
 		return Errorf(EConflict, "conversation is in wrap-up")
 	}
+	for _, u := range users {
+		if err := m.requireVisible(u); err != nil {
+			return err
+		}
+	}
 	if s.Offer != nil && !slices.Contains(users, s.Offer.UserID) {
 		m.withdrawOffer(NotifyOfferWithdrawn, "the conversation was assigned to someone else")
 	}
@@ -370,6 +380,44 @@ func (m *machine) assign(ev AssignRequested) error {
 	if s.Status == StatusNew || s.Status == StatusMissed || s.Status == StatusOutbound {
 		s.Status = StatusActive
 	}
+	m.touch()
+	return nil
+}
+
+// requireVisible refuses to put a user on a restricted conversation they cannot see.
+func (m *machine) requireVisible(userID string) error {
+	if !m.s.VisibleToUser(userID) {
+		return Errorf(EUnprocessable, "user %s cannot see this conversation (it is restricted); add them to its visibility first", userID)
+	}
+	return nil
+}
+
+// setVisibility restricts the conversation to a list of users, or lifts the
+// restriction (an empty list). The list keeps everyone already on the conversation.
+func (m *machine) setVisibility(ev VisibilitySet) error {
+	if err := m.requireOpen(); err != nil {
+		return err
+	}
+	if err := m.requireOwnerOrAdmin(ev.By, "change who sees it"); err != nil {
+		return err
+	}
+	s := &m.s
+	users := compact(ev.UserIDs)
+	slices.Sort(users)
+	if len(users) > 0 {
+		for _, u := range s.Assignees {
+			if !slices.Contains(users, u) {
+				return Errorf(EUnprocessable, "user %s is on the conversation; a restricted conversation stays visible to its assignees", u)
+			}
+		}
+		if s.Offer != nil && !slices.Contains(users, s.Offer.UserID) {
+			return Errorf(EConflict, "an offer to user %s is pending; wait for it to be accepted or expire", s.Offer.UserID)
+		}
+	}
+	if slices.Equal(users, s.VisibleTo) {
+		return nil
+	}
+	s.VisibleTo = users
 	m.touch()
 	return nil
 }
@@ -401,6 +449,9 @@ func (m *machine) transfer(ev TransferRequested) error {
 	case ev.ToUserID != "":
 		if s.IsAssignee(ev.ToUserID) {
 			return Errorf(EInvalid, "that user is already on the conversation")
+		}
+		if err := m.requireVisible(ev.ToUserID); err != nil {
+			return err
 		}
 		s.Seq++
 		s.Offer = &Offer{Seq: s.Seq, Kind: OfferTransfer, UserID: ev.ToUserID, FromUserID: s.Owner(),
@@ -436,6 +487,9 @@ func (m *machine) conference(ev ConferenceRequested) error {
 	s := &m.s
 	if ev.UserID == "" || s.IsAssignee(ev.UserID) {
 		return Errorf(EInvalid, "name an agent who is not already on the conversation")
+	}
+	if err := m.requireVisible(ev.UserID); err != nil {
+		return err
 	}
 	s.Seq++
 	s.Offer = &Offer{Seq: s.Seq, Kind: OfferConference, UserID: ev.UserID, FromUserID: s.Owner(),
@@ -608,6 +662,9 @@ func ValidateBody(body string) error {
 	}
 	if !utf8.ValidString(body) {
 		return Errorf(EInvalid, "body must be valid UTF-8")
+	}
+	if strings.ContainsRune(body, 0) {
+		return Errorf(EInvalid, "body must not contain NUL characters")
 	}
 	if n := utf8.RuneCountInString(body); n > MaxBodyLength {
 		return Errorf(EUnprocessable, "body is %d characters; the limit is %d", n, MaxBodyLength)

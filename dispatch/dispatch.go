@@ -100,6 +100,23 @@ func (d *Dispatcher) Act(ctx context.Context, conversationID, update, updateID s
 // open conversation on the team's number, or starts one that shows as open only once
 // the customer replies.
 func (d *Dispatcher) ScheduleForContact(ctx context.Context, team store.Team, contact store.Contact, sc conversation.Scheduled) (string, error) {
+	return d.actOnContact(ctx, team, contact, "schedule-"+sc.ID, workflows.UpdateSchedule, workflows.Action{
+		Caller: conversation.Caller{UserID: sc.AuthorID}, ScheduledID: sc.ID, Body: sc.Body, SendAt: sc.SendAt,
+	})
+}
+
+// MessageContact sends an agent's message to a contact of a team (an outbound text not
+// started from a conversation): it joins the contact's open conversation on the team's
+// number, or starts one, owned by the agent, that shows as open once the customer
+// replies. a carries the caller, message id and body; the message id is the update id,
+// so a retry is one send.
+func (d *Dispatcher) MessageContact(ctx context.Context, team store.Team, contact store.Contact, a workflows.Action) (string, error) {
+	return d.actOnContact(ctx, team, contact, a.MessageID, workflows.UpdateReply, a)
+}
+
+// actOnContact runs an update on the contact's open conversation in team, starting the
+// conversation (status outbound) if there is none, in one call (update-with-start).
+func (d *Dispatcher) actOnContact(ctx context.Context, team store.Team, contact store.Contact, updateID, update string, a workflows.Action) (string, error) {
 	if len(team.Numbers) == 0 {
 		return "", conversation.Errorf(conversation.EConflict, "team %s has no number to send from", team.Name)
 	}
@@ -110,15 +127,15 @@ func (d *Dispatcher) ScheduleForContact(ctx context.Context, team store.Team, co
 		}
 		opts, input := d.startOptions(conv, team, contact)
 		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+		a.ConversationID = conv.ID
 		start := d.Temporal.NewWithStartWorkflowOperation(opts, workflows.Conversation, input)
 		handle, err := d.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
-				UpdateID:     "schedule-" + sc.ID,
-				UpdateName:   workflows.UpdateSchedule,
+				UpdateID:     updateID,
+				UpdateName:   update,
 				WaitForStage: client.WorkflowUpdateStageCompleted,
-				Args: []any{workflows.Action{ConversationID: conv.ID, Caller: conversation.Caller{UserID: sc.AuthorID},
-					ScheduledID: sc.ID, Body: sc.Body, SendAt: sc.SendAt}},
+				Args:         []any{a},
 			},
 		})
 		var res workflows.ActionResult
@@ -182,7 +199,7 @@ func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, cont
 	return opts, workflows.ConversationInput{ContinueAsNewAfter: d.ContinueAsNewAfter, State: conversation.State{
 		ID: conv.ID, TeamID: conv.TeamID, ContactID: contact.ID, TeamNumber: conv.TeamNumber, Contact: contact.Phone,
 		Status: status, NextAction: conversation.Actor(conv.NextAction), NextActionSince: conv.NextActionSince,
-		OpenedAt: conv.OpenedAt, Settings: team.Settings(),
+		OpenedAt: conv.OpenedAt, Settings: team.Settings(), VisibleTo: conv.VisibleTo,
 	}}
 }
 

@@ -46,6 +46,7 @@ type seed struct {
 	since     time.Time
 	closedAt  time.Time
 	assignees []string
+	visibleTo []string
 }
 
 func (s *stack) seed(sd seed) store.Conversation {
@@ -72,7 +73,7 @@ func (s *stack) seed(sd seed) store.Conversation {
 		s.t.Fatal(err)
 	}
 	st := conversation.State{ID: c.ID, TeamID: sd.team.ID, Status: sd.status, NextAction: sd.next, NextActionSince: sd.since.UTC(),
-		LastMessageAt: sd.since.UTC(), ClosedAt: sd.closedAt.UTC(), Assignees: sd.assignees, Version: 1}
+		LastMessageAt: sd.since.UTC(), ClosedAt: sd.closedAt.UTC(), Assignees: sd.assignees, VisibleTo: sd.visibleTo, Version: 1}
 	if sd.status == conversation.StatusClosed {
 		st.CloseReason = "archived"
 		st.NextAction = conversation.ActorNone

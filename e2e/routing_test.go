@@ -56,7 +56,7 @@ func TestReserveAgentNeverOverfills(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			user, err := st.ReserveAgent(ctx, id, team.ID, 3, now, now.Add(time.Minute))
+			user, err := st.ReserveAgent(ctx, id, team.ID, nil, 3, now, now.Add(time.Minute))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

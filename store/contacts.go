@@ -23,14 +23,19 @@ type Contact struct {
 	// ConsentChangedAt and ConsentReason: the last opt-out or opt-in and why.
 	ConsentChangedAt *time.Time `json:"consent_changed_at"`
 	ConsentReason    *string    `json:"consent_reason"`
-	CreatedAt        time.Time  `json:"created_at"`
+	// DefaultVisibleTo restricts the contact's new conversations to these users (and
+	// admins); empty: no restriction.
+	DefaultVisibleTo []string  `json:"default_visible_to"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
-const contactColumns = `ct.id, ct.phone, ct.name, ct.ref, ct.opted_out, ct.blocked, ct.consent_changed_at, ct.consent_reason, ct.created_at`
+const contactColumns = `ct.id, ct.phone, ct.name, ct.ref, ct.opted_out, ct.blocked, ct.consent_changed_at, ct.consent_reason,
+	ct.default_visible_to::text[], ct.created_at`
 
 func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
 	var c Contact
-	err := row.Scan(&c.ID, &c.Phone, &c.Name, &c.Ref, &c.OptedOut, &c.Blocked, &c.ConsentChangedAt, &c.ConsentReason, &c.CreatedAt)
+	err := row.Scan(&c.ID, &c.Phone, &c.Name, &c.Ref, &c.OptedOut, &c.Blocked, &c.ConsentChangedAt, &c.ConsentReason,
+		&c.DefaultVisibleTo, &c.CreatedAt)
 	return c, err
 }
 

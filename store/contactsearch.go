@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,10 +15,11 @@ import (
 
 // ContactQuery selects contacts for the contact search.
 type ContactQuery struct {
-	// All: every contact (admins). Otherwise only contacts with a conversation in one
-	// of TeamIDs.
+	// All: every contact (admins). Otherwise only the contacts UserID sees through
+	// TeamIDs (see visibleContactSQL).
 	All     bool
 	TeamIDs []string
+	UserID  string
 	// What to match; a contact matching any of them is listed, and with none set every
 	// (visible) contact is.
 	PhoneExact    string   // an E.164 number
@@ -33,11 +35,14 @@ type ContactPage struct {
 	NextCursor string    `json:"next_cursor,omitempty"`
 }
 
-// visibleContactSQL is true for a contact with a (not deleted) conversation in one of
-// the teams bound to param.
-func visibleContactSQL(param string) string {
-	return `EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND c.team_id = ANY(` + param +
-		`::uuid[]) AND c.deleted_at IS NULL)`
+// visibleContactSQL is true for a contact an agent sees: one with a (not deleted)
+// conversation in one of the teams bound to teamsParam that the agent (userParam) may
+// see, or a chat handoff or log entry in one of those teams.
+func visibleContactSQL(teamsParam, userParam string) string {
+	return `(EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND c.team_id = ANY(` + teamsParam +
+		`::uuid[]) AND c.deleted_at IS NULL AND ` + conversationVisibleSQL("c", userParam, "false") + `)
+		OR EXISTS (SELECT 1 FROM chat_handoffs h WHERE h.contact_id = ct.id AND h.team_id = ANY(` + teamsParam + `::uuid[]))
+		OR EXISTS (SELECT 1 FROM contact_log l WHERE l.contact_id = ct.id AND l.team_id = ANY(` + teamsParam + `::uuid[])))`
 }
 
 // SearchContacts lists the contacts q selects, keyset-paginated on the phone number.
@@ -61,7 +66,7 @@ func (s *Store) SearchContacts(ctx context.Context, q ContactQuery) (ContactPage
 	}
 	where := []string{"true"}
 	if !q.All {
-		where = append(where, visibleContactSQL(arg(q.TeamIDs)))
+		where = append(where, visibleContactSQL(arg(q.TeamIDs), arg(q.UserID)))
 	}
 	var match []string
 	if q.PhoneExact != "" {
@@ -108,20 +113,28 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ContactVisible reports whether the contact has a conversation in one of teamIDs.
-func (s *Store) ContactVisible(ctx context.Context, contactID string, teamIDs []string) (bool, error) {
+// ContactVisible reports whether agent userID sees the contact through teamIDs.
+func (s *Store) ContactVisible(ctx context.Context, contactID string, teamIDs []string, userID string) (bool, error) {
 	if !validUUID(contactID) {
 		return false, nil
 	}
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = $1 AND `+visibleContactSQL("$2")+`)`,
-		contactID, teamIDs).Scan(&ok)
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = $1 AND `+visibleContactSQL("$2", "$3")+`)`,
+		contactID, teamIDs, userID).Scan(&ok)
 	return ok, err
 }
 
-// ContactConversations lists a contact's conversations in teamIDs, newest first,
-// keyset-paginated on (opened_at, id).
-func (s *Store) ContactConversations(ctx context.Context, contactID string, teamIDs []string, cursor string, limit int) (ConversationPage, error) {
+// Viewer is who reads: their id, teams and whether they are an admin (who sees
+// restricted conversations; team membership still applies).
+type Viewer struct {
+	UserID  string
+	TeamIDs []string
+	Admin   bool
+}
+
+// ContactConversations lists a contact's conversations in the viewer's teams that the
+// viewer may see, newest first, keyset-paginated on (opened_at, id).
+func (s *Store) ContactConversations(ctx context.Context, contactID string, v Viewer, cursor string, limit int) (ConversationPage, error) {
 	page := ConversationPage{Conversations: []Conversation{}}
 	after, err := decodeCursor(cursor)
 	if err != nil {
@@ -130,9 +143,10 @@ func (s *Store) ContactConversations(ctx context.Context, contactID string, team
 	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+`
 		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
 		WHERE c.contact_id = $1 AND c.team_id = ANY($2::uuid[]) AND c.deleted_at IS NULL
+		  AND `+conversationVisibleSQL("c", "$6", "$7::boolean")+`
 		  AND ($3::timestamptz IS NULL OR (c.opened_at, c.id) < ($3, $4::uuid))
 		ORDER BY c.opened_at DESC, c.id DESC
-		LIMIT $5`, contactID, teamIDs, after.time, after.id, limit+1)
+		LIMIT $5`, contactID, v.TeamIDs, after.time, after.id, limit+1, v.UserID, v.Admin)
 	if err != nil {
 		return page, err
 	}
@@ -161,6 +175,9 @@ type ContactPatch struct {
 	OptedOut      *bool
 	At            time.Time
 	ConsentReason string
+	// DefaultVisibleTo replaces the contact's default visibility (user ids; empty
+	// clears it). Every id must be a user's.
+	DefaultVisibleTo *[]string
 }
 
 // UpdateContact applies p and returns the contact afterwards.
@@ -173,11 +190,16 @@ func (s *Store) UpdateContact(ctx context.Context, id string, p ContactPatch) (C
 		return Contact{}, err
 	}
 	defer tx.Rollback(ctx)
+	if p.DefaultVisibleTo != nil {
+		if err := checkUsers(ctx, tx, "default_visible_to", *p.DefaultVisibleTo); err != nil {
+			return Contact{}, err
+		}
+	}
 	var phone string
 	var optedOut bool
 	err = tx.QueryRow(ctx, `UPDATE contacts SET name = coalesce($2, name), ref = coalesce($3, ref),
-			blocked = coalesce($4, blocked), updated_at = now()
-		WHERE id = $1 RETURNING phone, opted_out`, id, p.Name, p.Ref, p.Blocked).Scan(&phone, &optedOut)
+			blocked = coalesce($4, blocked), default_visible_to = coalesce($5::uuid[], default_visible_to), updated_at = now()
+		WHERE id = $1 RETURNING phone, opted_out`, id, p.Name, p.Ref, p.Blocked, p.DefaultVisibleTo).Scan(&phone, &optedOut)
 	if err != nil {
 		return Contact{}, notFound(err, "contact")
 	}
@@ -191,4 +213,175 @@ func (s *Store) UpdateContact(ctx context.Context, id string, p ContactPatch) (C
 		return Contact{}, err
 	}
 	return c, tx.Commit(ctx)
+}
+
+// checkUsers refuses (422, naming it) the first of ids that is not a user's id.
+func checkUsers(ctx context.Context, q execer, field string, ids []string) error {
+	for _, id := range ids {
+		if !validUUID(id) {
+			return conversation.Errorf(conversation.EUnprocessable, "%s: %q is not a user id", field, id)
+		}
+	}
+	var missing string
+	err := q.QueryRow(ctx, `SELECT want.id::text FROM unnest($1::uuid[]) WITH ORDINALITY AS want (id, n)
+		WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = want.id) ORDER BY want.n LIMIT 1`, ids).Scan(&missing)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err == nil {
+		err = conversation.Errorf(conversation.EUnprocessable, "%s: %s is not a user", field, missing)
+	}
+	return err
+}
+
+// Kinds of contact history items.
+const (
+	ItemConversation = "conversation"
+	ItemChatHandoff  = "chat_handoff"
+	ItemLog          = "log"
+)
+
+// HistoryItem is one entry of a contact's history: exactly one of Conversation,
+// ChatHandoff and Log is set, as Type says. At is when it began (a conversation's
+// opened_at, the others' created_at).
+type HistoryItem struct {
+	Type         string        `json:"type"`
+	ID           string        `json:"id"`
+	At           time.Time     `json:"at"`
+	Conversation *Conversation `json:"conversation,omitempty"`
+	ChatHandoff  *Handoff      `json:"chat_handoff,omitempty"`
+	Log          *LogEntry     `json:"log,omitempty"`
+}
+
+// HistoryPage is a page of a contact's history, newest first. Conversations repeats
+// the page's conversations, as the history listed before it held other items.
+type HistoryPage struct {
+	Items         []HistoryItem  `json:"items"`
+	Conversations []Conversation `json:"conversations"`
+	NextCursor    string         `json:"next_cursor,omitempty"`
+}
+
+// historyPageSQL merges a contact's conversations, handoffs and log entries the viewer
+// sees into one keyset page on (at, id): $1 contact, $2 teams, $3 viewer, $4 admin,
+// $5/$6 the cursor, $7 the page size. Each arm reads its own index in order and stops
+// at the page size, so a page costs at most three short index scans.
+var historyPageSQL = `WITH page AS (
+	(SELECT 'conversation' AS type, c.opened_at AS at, c.id FROM conversations c
+		WHERE c.contact_id = $1 AND c.team_id = ANY($2::uuid[]) AND c.deleted_at IS NULL
+		  AND ` + conversationVisibleSQL("c", "$3", "$4::boolean") + `
+		  AND ($5::timestamptz IS NULL OR (c.opened_at, c.id) < ($5, $6::uuid))
+		ORDER BY c.opened_at DESC, c.id DESC LIMIT $7)
+	UNION ALL
+	(SELECT 'chat_handoff', h.created_at, h.id FROM chat_handoffs h
+		WHERE h.contact_id = $1 AND h.team_id = ANY($2::uuid[])
+		  AND ($5::timestamptz IS NULL OR (h.created_at, h.id) < ($5, $6::uuid))
+		ORDER BY h.created_at DESC, h.id DESC LIMIT $7)
+	UNION ALL
+	(SELECT 'log', l.created_at, l.id FROM contact_log l
+		WHERE l.contact_id = $1 AND l.team_id = ANY($2::uuid[])
+		  AND ($5::timestamptz IS NULL OR (l.created_at, l.id) < ($5, $6::uuid))
+		ORDER BY l.created_at DESC, l.id DESC LIMIT $7))
+SELECT type, at, id::text FROM page ORDER BY at DESC, id DESC LIMIT $7`
+
+// ContactHistory lists the contact's conversations, chat handoffs and log entries in
+// the viewer's teams (conversations only if the viewer may see them), newest first.
+// The page and its items are read in one snapshot.
+func (s *Store) ContactHistory(ctx context.Context, contactID string, v Viewer, cursor string, limit int) (HistoryPage, error) {
+	page := HistoryPage{Items: []HistoryItem{}, Conversations: []Conversation{}}
+	after, err := decodeCursor(cursor)
+	if err != nil {
+		return page, err
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return page, err
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, historyPageSQL, contactID, v.TeamIDs, v.UserID, v.Admin, after.time, after.id, limit+1)
+	if err != nil {
+		return page, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (HistoryItem, error) {
+		var it HistoryItem
+		return it, r.Scan(&it.Type, &it.At, &it.ID)
+	})
+	if err != nil {
+		return page, err
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		last := items[limit-1]
+		page.NextCursor = encodeCursor(last.At, last.ID)
+	}
+	if err := fillHistory(ctx, tx, items); err != nil {
+		return page, err
+	}
+	for _, it := range items {
+		if it.Conversation != nil {
+			page.Conversations = append(page.Conversations, *it.Conversation)
+		}
+	}
+	if items != nil {
+		page.Items = items
+	}
+	return page, tx.Commit(ctx)
+}
+
+// fillHistory loads the items of a page, one query per kind present.
+func fillHistory(ctx context.Context, tx pgx.Tx, items []HistoryItem) error {
+	ids := map[string][]string{}
+	for _, it := range items {
+		ids[it.Type] = append(ids[it.Type], it.ID)
+	}
+	convs, err := loadByID(ctx, tx, ids[ItemConversation], `SELECT `+conversationColumns+`
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ANY($1::uuid[])`,
+		scanConversation, func(c Conversation) string { return c.ID })
+	if err != nil {
+		return err
+	}
+	handoffs, err := loadByID(ctx, tx, ids[ItemChatHandoff], `SELECT `+handoffColumns+` FROM chat_handoffs h WHERE h.id = ANY($1::uuid[])`,
+		scanHandoff, func(h Handoff) string { return h.ID })
+	if err != nil {
+		return err
+	}
+	logs, err := loadByID(ctx, tx, ids[ItemLog], `SELECT `+logColumns+` FROM contact_log l WHERE l.id = ANY($1::uuid[])`,
+		scanLogEntry, func(e LogEntry) string { return e.ID })
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		it := &items[i]
+		switch it.Type {
+		case ItemConversation:
+			it.Conversation = ptrOf(convs[it.ID])
+		case ItemChatHandoff:
+			it.ChatHandoff = ptrOf(handoffs[it.ID])
+		case ItemLog:
+			it.Log = ptrOf(logs[it.ID])
+		}
+	}
+	return nil
+}
+
+func ptrOf[T any](v T) *T { return &v }
+
+// loadByID runs query (ids bound to $1) and maps the rows by key.
+func loadByID[T any](ctx context.Context, tx pgx.Tx, ids []string, query string,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) string) (map[string]T, error) {
+	out := map[string]T{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, query, ids)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range list {
+		out[key(v)] = v
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,19 +33,23 @@ type Conversation struct {
 	Assignees []string `json:"assignees"`
 	// OfferedTo is the agent a pending offer waits on, if any.
 	OfferedTo *string `json:"offered_to"`
+	// VisibleTo: the only users (besides admins) who see a restricted conversation;
+	// empty for a conversation the whole team sees.
+	VisibleTo []string `json:"visible_to"`
 }
 
 const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, ct.ref, c.team_number, c.status,
 	c.next_action, c.next_action_since, c.last_message_at, c.opened_at, c.closed_at, c.close_reason, c.wrap_up_reason,
 	coalesce((SELECT array_agg(a.user_id::text ORDER BY a.role <> 'owner', a.created_at, a.user_id)
 		FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'), '{}'),
-	(SELECT a.user_id::text FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role = 'offered' LIMIT 1)`
+	(SELECT a.user_id::text FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role = 'offered' LIMIT 1),
+	c.visible_to::text[]`
 
 func scanConversation(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.TeamID, &c.ContactID, &c.ContactPhone, &c.ContactName, &c.ContactRef, &c.TeamNumber, &c.Status,
 		&c.NextAction, &c.NextActionSince, &c.LastMessageAt, &c.OpenedAt, &c.ClosedAt, &c.CloseReason, &c.WrapUpReason,
-		&c.Assignees, &c.OfferedTo)
+		&c.Assignees, &c.OfferedTo, &c.VisibleTo)
 	return c, err
 }
 
@@ -63,8 +68,9 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		var id string
-		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status)
-			VALUES ($1, $2, $3, $4, $5)
+		// A new conversation starts with its contact's default visibility.
+		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status, visible_to)
+			VALUES ($1, $2, $3, $4, $5, (SELECT default_visible_to FROM contacts WHERE id = $3))
 			ON CONFLICT (team_id, contact_id) WHERE status <> 'closed' DO NOTHING
 			RETURNING id`, uuid.NewString(), teamID, contactID, teamNumber, status).Scan(&id)
 		created = err == nil
@@ -101,15 +107,16 @@ type ConversationPage struct {
 	NextCursor    string         `json:"next_cursor,omitempty"`
 }
 
-// ListConversations lists the conversations of teamIDs, newest first, keyset-paginated
-// on (opened_at, id) so pages stay stable while messages arrive.
-func (s *Store) ListConversations(ctx context.Context, teamIDs []string, cursor string, limit int) (ConversationPage, error) {
+// ListConversations lists the conversations of the viewer's teams that the viewer may
+// see, newest first, keyset-paginated on (opened_at, id) so pages stay stable while
+// messages arrive.
+func (s *Store) ListConversations(ctx context.Context, v Viewer, cursor string, limit int) (ConversationPage, error) {
 	var page ConversationPage
 	after, err := decodeCursor(cursor)
 	if err != nil {
 		return page, err
 	}
-	l := teamList{teamIDs: teamIDs, order: "c.opened_at DESC, c.id DESC", limit: limit}
+	l := teamList{viewer: v, order: "c.opened_at DESC, c.id DESC", limit: limit}
 	if after.time != nil {
 		l.where = []string{`(c.opened_at, c.id) < (` + l.arg(*after.time) + `::timestamptz, ` + l.arg(after.id) + `::uuid)`}
 	}
@@ -135,14 +142,19 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 		return err
 	}
 	defer tx.Rollback(ctx)
+	var oldStatus string
+	err = tx.QueryRow(ctx, `SELECT status FROM conversations WHERE id = $1 FOR UPDATE`, st.ID).Scan(&oldStatus)
+	if err != nil {
+		return notFound(err, "conversation")
+	}
 	tag, err := tx.Exec(ctx, `UPDATE conversations SET team_id = $2, status = $3, next_action = $4,
 			next_action_since = $5, last_message_at = $6, closed_at = $7, close_reason = nullif($8, ''),
 			wrap_up_reason = nullif($9, ''),
 			deleted_at = CASE WHEN $8 = 'deleted' THEN coalesce(deleted_at, now()) ELSE deleted_at END,
-			version = $10, updated_at = now()
+			version = $10, visible_to = $11, updated_at = now()
 		WHERE id = $1 AND version < $10`,
 		st.ID, st.TeamID, st.Status, st.NextAction, st.NextActionSince, nullTime(st.LastMessageAt),
-		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version)
+		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version, nonNil(st.VisibleTo))
 	if err != nil {
 		if isUniqueViolation(err, "conversations_one_open") {
 			return conversation.Errorf(conversation.EConflict, "the contact already has an open conversation in that team")
@@ -186,7 +198,31 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 			return err
 		}
 	}
+	if oldStatus != string(st.Status) {
+		if err := statusEvents(ctx, tx, st); err != nil {
+			return err
+		}
+	}
 	return tx.Commit(ctx)
+}
+
+// statusEvents tells the agents on a conversation that its status changed and, when it
+// was missed (chat off), every member of its team: the missed-conversation alert. The
+// event stream leaves out restricted conversations for those not on their list.
+func statusEvents(ctx context.Context, tx pgx.Tx, st conversation.State) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO agent_events (user_id, conversation_id, kind, text)
+		SELECT u, $1, $2, $3 FROM unnest($4::uuid[]) AS u ORDER BY u`,
+		st.ID, string(NotifyStatusChanged), "the conversation is now "+strings.ReplaceAll(string(st.Status), "_", " "),
+		nonNil(st.Assignees)); err != nil {
+		return err
+	}
+	if st.Status != conversation.StatusMissed {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO agent_events (user_id, conversation_id, kind, text)
+		SELECT m.user_id, $1, $2, 'a conversation was missed (chat is off)' FROM team_members m
+		WHERE m.team_id = $3 ORDER BY m.user_id`, st.ID, string(NotifyMissed), st.TeamID)
+	return err
 }
 
 func nullTime(t time.Time) *time.Time {

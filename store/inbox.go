@@ -33,13 +33,12 @@ var Inboxes = []string{InboxNew, InboxMissed, InboxMine, InboxTeam, InboxOther, 
 // conversations_team_in_progress (migration 00005).
 const actionRank = `(CASE c.next_action WHEN 'agent' THEN 0 WHEN 'customer' THEN 1 ELSE 2 END)`
 
-// InboxQuery selects one inbox of teamIDs for userID.
+// InboxQuery selects one inbox of the viewer's teams.
 type InboxQuery struct {
-	Inbox   string
-	TeamIDs []string
-	UserID  string
-	Cursor  string
-	Limit   int
+	Inbox  string
+	Viewer Viewer
+	Cursor string
+	Limit  int
 }
 
 // inboxPosition is a keyset position: (rank, time, id) for the in-progress inboxes,
@@ -59,7 +58,7 @@ func decodeInboxCursor(inbox, cursor string) (inboxPosition, error) {
 	if cursor == "" {
 		return inboxPosition{id: uuid.Nil.String()}, nil
 	}
-	bad := conversation.Errorf(conversation.EInvalid, "cursor is not valid for the %s inbox; pass back the next_cursor of a previous page of it", inbox)
+	bad := conversation.Errorf(conversation.EInvalid, "cursor is not valid for the %s list; pass back the next_cursor of a previous page of it", inbox)
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return inboxPosition{}, bad
@@ -98,7 +97,7 @@ func (s *Store) ListInbox(ctx context.Context, q InboxQuery) (ConversationPage, 
 		return cond + `)`
 	}
 	const inProgress = `c.status IN ('active', 'wrap_up')`
-	l := teamList{teamIDs: q.TeamIDs, limit: q.Limit}
+	l := teamList{viewer: q.Viewer, limit: q.Limit}
 	// timeCol is the time the list is ordered by; byAction orders by actionRank first.
 	timeCol, desc, byAction := "c.opened_at", true, false
 	switch q.Inbox {
@@ -110,13 +109,13 @@ func (s *Store) ListInbox(ctx context.Context, q InboxQuery) (ConversationPage, 
 		l.where = []string{`c.status = 'closed'`}
 		timeCol = "c.closed_at"
 	case InboxMine:
-		l.where = []string{inProgress, assigned(l.arg(q.UserID))}
+		l.where = []string{inProgress, assigned(l.arg(q.Viewer.UserID))}
 		timeCol, desc, byAction = "c.next_action_since", false, true
 	case InboxTeam:
 		l.where = []string{inProgress}
 		timeCol, desc, byAction = "c.next_action_since", false, true
 	case InboxOther:
-		l.where = []string{inProgress, `NOT ` + assigned(l.arg(q.UserID)), assigned("")}
+		l.where = []string{inProgress, `NOT ` + assigned(l.arg(q.Viewer.UserID)), assigned("")}
 	default:
 		return page, conversation.Errorf(conversation.EInvalid, "inbox must be one of %s", strings.Join(Inboxes, ", "))
 	}
@@ -154,15 +153,16 @@ func (s *Store) ListInbox(ctx context.Context, q InboxQuery) (ConversationPage, 
 	return page, nil
 }
 
-// teamList is one keyset-ordered list of some teams' conversations: conditions on c
-// (besides the team, and not deleted) and the order, which an index of each team's
-// conversations must provide for the list to be fast.
+// teamList is one keyset-ordered list of the viewer's teams' conversations that the
+// viewer may see: conditions on c (besides the team, visibility and not deleted) and
+// the order, which an index of each team's conversations must provide for the list to
+// be fast.
 type teamList struct {
-	teamIDs []string
-	where   []string
-	order   string
-	limit   int
-	args    []any // $1 is the team list; arg adds the others
+	viewer Viewer
+	where  []string
+	order  string
+	limit  int
+	args   []any // $1 is the team list; arg adds the others
 }
 
 func (l *teamList) arg(v any) string {
@@ -178,12 +178,13 @@ func (l *teamList) arg(v any) string {
 // matching conversation of the teams and sort them), merged into one page. more says
 // whether there is a next page.
 func (s *Store) listTeams(ctx context.Context, l teamList) (convs []Conversation, more bool, err error) {
-	teams := slices.Clone(l.teamIDs)
+	teams := slices.Clone(l.viewer.TeamIDs)
 	slices.Sort(teams)
 	teams = slices.Compact(teams)
 	limit := l.arg(l.limit + 1)
 	l.args[0] = teams
-	where := append([]string{`c.team_id = tm.team_id`, `c.deleted_at IS NULL`}, l.where...)
+	visible := conversationVisibleSQL("c", l.arg(l.viewer.UserID), l.arg(l.viewer.Admin))
+	where := append([]string{`c.team_id = tm.team_id`, `c.deleted_at IS NULL`, visible}, l.where...)
 	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+`
 		FROM unnest($1::uuid[]) AS tm (team_id)
 		CROSS JOIN LATERAL (SELECT c.* FROM conversations c WHERE `+strings.Join(where, " AND ")+`

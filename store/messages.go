@@ -123,6 +123,13 @@ func (s *Store) RecordInbound(ctx context.Context, m Message, o InboundOptions) 
 			return "", false, err
 		}
 	}
+	// The agents on the conversation hear of it on their event stream.
+	if _, err := tx.Exec(ctx, `INSERT INTO agent_events (user_id, conversation_id, kind, text)
+		SELECT a.user_id, $1, $2, 'the customer sent a message' FROM conversation_assignees a
+		WHERE a.conversation_id = $1 AND a.role <> 'offered' ORDER BY a.user_id`,
+		m.ConversationID, string(NotifyNewMessage)); err != nil {
+		return "", false, err
+	}
 	return id, false, tx.Commit(ctx)
 }
 
@@ -232,8 +239,18 @@ func (s *Store) MarkHandedOff(ctx context.Context, id, sid, status string, segme
 	return err
 }
 
-// NotifyMessageFailed is the agent event kind for a message that was not delivered.
-const NotifyMessageFailed conversation.NotifyKind = "message_failed"
+// Agent event kinds written by the store itself (the workflow's own are Notify
+// commands): a message not delivered, a customer's message on an agent's conversation,
+// a status change of it, and a conversation missed in one of the agent's teams.
+const (
+	NotifyMessageFailed NotifyKind = "message_failed"
+	NotifyNewMessage    NotifyKind = "new_message"
+	NotifyStatusChanged NotifyKind = "status_changed"
+	NotifyMissed        NotifyKind = "missed"
+)
+
+// NotifyKind names an agent event.
+type NotifyKind = conversation.NotifyKind
 
 // MarkFailed ends an outbound message with a reason the agent can read, and tells its
 // author (an agent event) unless it had already ended.

@@ -61,8 +61,9 @@ func (s *Store) MarkRONA(ctx context.Context, userID string, offeredAt time.Time
 // every reservation takes the same lock, so concurrent conversations cannot over-fill an
 // agent. Reservers wait for the lock rather than skip the agent (SKIP LOCKED would
 // leave conversations waiting while the agent still has room); the transactions are a
-// few statements long. It returns "" when nobody is free.
-func (s *Store) ReserveAgent(ctx context.Context, conversationID, teamID string, capacity int, offeredAt, expiresAt time.Time) (string, error) {
+// few statements long. It returns "" when nobody is free. A non-empty visibleTo limits
+// the choice to those users (a restricted conversation).
+func (s *Store) ReserveAgent(ctx context.Context, conversationID, teamID string, visibleTo []string, capacity int, offeredAt, expiresAt time.Time) (string, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return "", err
@@ -74,10 +75,11 @@ func (s *Store) ReserveAgent(ctx context.Context, conversationID, teamID string,
 		err := tx.QueryRow(ctx, `SELECT p.user_id FROM agent_presence p
 			JOIN team_members m ON m.user_id = p.user_id AND m.team_id = $2
 			WHERE p.state = 'available' AND NOT (p.user_id = ANY($3::uuid[]))
+			  AND (cardinality($4::uuid[]) = 0 OR p.user_id = ANY($4::uuid[]))
 			  AND NOT EXISTS (SELECT 1 FROM conversation_assignees a WHERE a.conversation_id = $1 AND a.user_id = p.user_id)
 			ORDER BY p.idle_since, p.user_id
 			LIMIT 1
-			FOR UPDATE OF p`, conversationID, teamID, rejected).Scan(&userID)
+			FOR UPDATE OF p`, conversationID, teamID, rejected, nonNil(visibleTo)).Scan(&userID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return "", tx.Commit(ctx)
 		}
@@ -176,10 +178,15 @@ type AgentEvent struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// AgentEvents lists a user's notifications after id afterID, oldest first.
+// AgentEvents lists a user's notifications after id afterID, oldest first, leaving out
+// those about conversations since restricted to others.
 func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, limit int) ([]AgentEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, conversation_id, kind, text, created_at FROM agent_events
-		WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`, userID, afterID, limit)
+	rows, err := s.pool.Query(ctx, `SELECT e.id, e.conversation_id, e.kind, e.text, e.created_at
+		FROM agent_events e JOIN users u ON u.id = e.user_id
+		LEFT JOIN conversations c ON c.id = e.conversation_id
+		WHERE e.user_id = $1 AND e.id > $2
+		  AND (c.id IS NULL OR `+conversationVisibleSQL("c", "e.user_id", "u.role = 'admin'")+`)
+		ORDER BY e.id LIMIT $3`, userID, afterID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ type Action struct {
 	MessageID string   // reply, note, wrap-up closing message: the new message's id
 	Body      string   // reply, note, wrap-up closing message, schedule
 	UserID    string   // transfer/conference target, leave-conference subject
-	UserIDs   []string // assign
+	UserIDs   []string // assign, visibility
 	TeamID    string   // transfer to a team
 	Reason    string   // wrap-up reason, cancel reason
 
@@ -47,6 +47,8 @@ func (a Action) event(update string, now time.Time) conversation.Event {
 		return conversation.Accepted{By: by, At: now}
 	case UpdateAssign:
 		return conversation.AssignRequested{By: by, UserIDs: a.UserIDs, At: now}
+	case UpdateVisibility:
+		return conversation.VisibilitySet{By: by, UserIDs: a.UserIDs, At: now}
 	case UpdateTransfer:
 		return conversation.TransferRequested{By: by, ToUserID: a.UserID, ToTeamID: a.TeamID, At: now}
 	case UpdateConference:
@@ -74,5 +76,5 @@ func (a Action) event(update string, now time.Time) conversation.Event {
 var actionUpdates = []string{
 	UpdateReply, UpdateNote, UpdateAccept, UpdateAssign, UpdateTransfer, UpdateConference,
 	UpdateLeaveConference, UpdateEnd, UpdateWrapUp, UpdateArchive, UpdateDelete,
-	UpdateSchedule, UpdateCancelScheduled,
+	UpdateSchedule, UpdateCancelScheduled, UpdateVisibility,
 }

@@ -293,7 +293,7 @@ func (w *conversationWorkflow) execute(ctx workflow.Context, cmd conversation.Co
 		return nil, workflow.ExecuteActivity(db, acts.SaveConversation, st).Get(ctx, nil)
 	case conversation.ReserveAgent:
 		var res activities.ReserveAgentResult
-		err := workflow.ExecuteActivity(db, acts.ReserveAgent, activities.ReserveAgentInput{ConversationID: st.ID, TeamID: c.TeamID}).Get(ctx, &res)
+		err := workflow.ExecuteActivity(db, acts.ReserveAgent, activities.ReserveAgentInput{ConversationID: st.ID, TeamID: c.TeamID, VisibleTo: c.VisibleTo}).Get(ctx, &res)
 		if err != nil {
 			return conversation.AgentReserved{Attempt: c.Attempt, At: workflow.Now(ctx)}, err
 		}

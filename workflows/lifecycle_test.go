@@ -792,7 +792,7 @@ func TestMissedOfferedWhenChatTurnsOn(t *testing.T) {
 		!offered.Offer.OfferedAt.Equal(start.Add(2*time.Minute)) {
 		t.Errorf("after chat on: %s offer %+v; want new, offered to %s at +2m", offered.Status, offered.Offer, agent)
 	}
-	if len(h.final.reserved) == 0 || h.final.reserved[0] != (activities.ReserveAgentInput{ConversationID: convID, TeamID: teamID}) {
+	if len(h.final.reserved) == 0 || !reflect.DeepEqual(h.final.reserved[0], activities.ReserveAgentInput{ConversationID: convID, TeamID: teamID}) {
 		t.Errorf("ReserveAgent inputs = %+v; want one for this conversation and team, only after chat turned on", h.final.reserved)
 	}
 }

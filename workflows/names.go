@@ -32,6 +32,7 @@ const (
 	UpdateDelete          = "delete"
 	UpdateSchedule        = "schedule"
 	UpdateCancelScheduled = "cancel-scheduled"
+	UpdateVisibility      = "visibility"
 )
 
 // WorkflowID is the conversation workflow's id. It is derived from the conversation id,

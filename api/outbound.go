@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/phone"
+	"github.com/textdesk/textdesk/store"
+	"github.com/textdesk/textdesk/workflows"
+)
+
+type outboundRequest struct {
+	TeamID string `json:"team_id"`
+	To     string `json:"to"`
+	Body   string `json:"body"`
+}
+
+// postOutbound: POST /v1/messages {"team_id", "to", "body"} — an agent texts a customer
+// first (a call-back, a chat handed off to text). The message joins the contact's open
+// conversation in the team, or starts one the agent owns. With an Idempotency-Key, a
+// retried request answers the same message and sends nothing new.
+func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
+	var req outboundRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	user := userFrom(r)
+	if req.TeamID == "" || req.To == "" {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"team_id" and "to" are required`))
+		return
+	}
+	if !slices.Contains(user.TeamIDs, req.TeamID) {
+		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
+		return
+	}
+	if err := conversation.ValidateBody(req.Body); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	team, err := s.Store.Team(r.Context(), req.TeamID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	to, err := textableNumber("to", req.To, team.DefaultRegion)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	contact, err := s.Store.EnsureContact(r.Context(), to)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := requireReachable(contact); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id := requestID(r, user, "messages/"+team.ID)
+	if prior, err := s.Store.Message(r.Context(), id); err == nil {
+		// A retry under the same Idempotency-Key: the same message, or a refusal if the
+		// key was used for a different one.
+		if prior.To != to || prior.Body != req.Body || prior.AuthorID == nil || *prior.AuthorID != user.ID {
+			writeError(w, r, conversation.Errorf(conversation.EConflict, "Idempotency-Key was already used for a different message"))
+			return
+		}
+		writeJSON(w, http.StatusCreated, prior)
+		return
+	}
+	if _, err := s.Dispatch.MessageContact(r.Context(), team, contact, workflows.Action{
+		Caller: caller(user), MessageID: id, Body: req.Body,
+	}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	msg, err := s.Store.Message(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, msg)
+}
+
+// textableNumber normalises a number a person typed (read in region) and refuses, with
+// the reason, one that is not valid or cannot be a mobile: texts need a handset.
+func textableNumber(field, raw, region string) (string, error) {
+	e164, typ, err := phone.Normalize(raw, region)
+	if err != nil {
+		return "", conversation.Errorf(conversation.EInvalid, "%s: %s", field, err)
+	}
+	if !typ.MayBeMobile() {
+		return "", conversation.Errorf(conversation.EInvalid, "%s: %s is a %s number, not a mobile; texts need a mobile number",
+			field, e164, strings.ReplaceAll(string(typ), "_", " "))
+	}
+	return e164, nil
+}
+
+// requireReachable refuses to text a contact who opted out or is blocked, saying which.
+func requireReachable(c store.Contact) error {
+	switch {
+	case c.OptedOut:
+		return conversation.Errorf(conversation.EConflict, "%s has opted out of texts (STOP); they can text START to opt back in", c.Phone)
+	case c.Blocked:
+		return conversation.Errorf(conversation.EConflict, "%s is blocked; unblock the contact to text them", c.Phone)
+	}
+	return nil
+}

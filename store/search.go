@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SearchQuery finds recent conversations by who the customer is: one of a phone
+// number (exact, or the numbers starting with a prefix), a ref, or part of a name.
+type SearchQuery struct {
+	Viewer        Viewer
+	PhoneExact    string
+	PhonePrefixes []string
+	Ref           string
+	Name          string
+	Since         time.Time // conversations opened at or after
+	Cursor        string
+	Limit         int
+}
+
+// SearchConversations lists the conversations q selects in the viewer's teams that the
+// viewer may see, newest first, keyset-paginated on (opened_at, id). The contact is
+// found on its own index (phone range, ref, name trigram) and its conversations on
+// conversations_contact, so the cost follows the number of matching contacts, not the
+// size of the table.
+func (s *Store) SearchConversations(ctx context.Context, q SearchQuery) (ConversationPage, error) {
+	page := ConversationPage{Conversations: []Conversation{}}
+	pos, err := decodeInboxCursor("search", q.Cursor)
+	if err != nil {
+		return page, err
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	var match []string
+	if q.PhoneExact != "" {
+		match = append(match, `ct.phone = `+arg(q.PhoneExact))
+	}
+	for _, prefix := range q.PhonePrefixes {
+		// Phones are "+" and digits; ":" sorts right after "9" in byte order.
+		match = append(match, `(ct.phone COLLATE "C" >= `+arg(prefix)+` AND ct.phone COLLATE "C" < `+arg(prefix+":")+`)`)
+	}
+	if q.Ref != "" {
+		match = append(match, `ct.ref = `+arg(q.Ref))
+	}
+	if q.Name != "" {
+		match = append(match, `ct.name ILIKE `+arg("%"+escapeLike(q.Name)+"%"))
+	}
+	if len(match) == 0 {
+		return page, nil
+	}
+	where := []string{
+		"(" + strings.Join(match, " OR ") + ")",
+		`c.team_id = ANY(` + arg(q.Viewer.TeamIDs) + `::uuid[])`,
+		`c.deleted_at IS NULL`,
+		`c.opened_at >= ` + arg(q.Since),
+		conversationVisibleSQL("c", arg(q.Viewer.UserID), arg(q.Viewer.Admin)),
+	}
+	if pos.set {
+		where = append(where, `(c.opened_at, c.id) < (`+arg(pos.at)+`::timestamptz, `+arg(pos.id)+`::uuid)`)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+`
+		FROM contacts ct JOIN conversations c ON c.contact_id = ct.id
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY c.opened_at DESC, c.id DESC LIMIT `+arg(q.Limit+1), args...)
+	if err != nil {
+		return page, err
+	}
+	convs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) })
+	if err != nil {
+		return page, err
+	}
+	if len(convs) > q.Limit {
+		convs = convs[:q.Limit]
+		last := convs[q.Limit-1]
+		page.NextCursor = encodeInboxCursor("search", 0, last.OpenedAt, last.ID)
+	}
+	if convs != nil {
+		page.Conversations = convs
+	}
+	return page, nil
+}
