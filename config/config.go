@@ -42,6 +42,10 @@ type Config struct {
 	// ValidityPeriod is how long a message may wait to be handed to Twilio.
 	ValidityPeriod time.Duration `env:"SMS_VALIDITY_PERIOD" envDefault:"4h"`
 
+	// EventRetention is how long agent events (the event stream's backlog) are kept;
+	// the worker deletes older ones every hour.
+	EventRetention time.Duration `env:"TEXTDESK_EVENT_RETENTION" envDefault:"720h"`
+
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
 	// EmulatorFaults is the emulator's fault injection as JSON (twilioemu.Faults).
 	EmulatorFaults string `env:"EMULATOR_FAULTS"`
@@ -73,6 +77,10 @@ func FromEnv() (Config, error) {
 	// Twilio accepts validity periods of 1 s to 10 h.
 	if c.ValidityPeriod < time.Second || c.ValidityPeriod > 10*time.Hour {
 		return c, fmt.Errorf("SMS_VALIDITY_PERIOD %s must be between 1s and 10h", c.ValidityPeriod)
+	}
+	// A shorter retention would prune events a reconnecting console still needs.
+	if c.EventRetention < time.Hour {
+		return c, fmt.Errorf("TEXTDESK_EVENT_RETENTION %s must be at least 1h", c.EventRetention)
 	}
 	return c, nil
 }

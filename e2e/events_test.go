@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -314,4 +315,54 @@ func (s *stack) dbQueryRow(sql string, args ...any) pgx.Row {
 	}
 	s.t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn.QueryRow(context.Background(), sql, args...)
+}
+
+// Pruning deletes the events older than the cutoff, in batches, and nothing newer.
+func TestPruneAgentEvents(t *testing.T) {
+	s := startStack(t, true, "")
+	ctx := context.Background()
+	me := s.newAgent("pruned", "")
+	conv := s.seed(seed{status: conversation.StatusNew})
+	for i := range 5 {
+		if err := s.store.AddAgentEvent(ctx, me.user.ID, conv.ID, conversation.NotifyAssigned, "event "+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, env.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Three of them are 40 days old.
+	if _, err := conn.Exec(ctx, `UPDATE agent_events SET created_at = now() - interval '40 days'
+		WHERE user_id = $1 AND text IN ('event 0', 'event 1', 'event 2')`, me.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := time.Now().Add(-30 * 24 * time.Hour)
+	var deleted int64
+	for {
+		n, err := s.store.PruneAgentEvents(ctx, cutoff, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deleted += n
+		if n < 2 {
+			break
+		}
+	}
+	var left []string
+	rows, err := conn.Query(ctx, `SELECT text FROM agent_events WHERE user_id = $1 ORDER BY id`, me.user.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(left, []string{"event 3", "event 4"}) {
+		t.Errorf("left %v; want the two recent events", left)
+	}
+	if deleted < 3 {
+		t.Errorf("deleted %d; want at least the 3 old ones", deleted)
+	}
 }

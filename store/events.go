@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // LastAgentEventID is the id of the user's newest event (0 if none): a stream that
 // starts now resumes after it.
@@ -37,4 +40,13 @@ func (s *Store) ListenAgentEvents(ctx context.Context, listening func(), wake fu
 		}
 		wake(n.Payload)
 	}
+}
+
+// PruneAgentEvents deletes agent events created before cutoff, at most batch of them,
+// and says how many went. Callers repeat it until fewer than batch go, so no single
+// statement holds locks on a large backlog.
+func (s *Store) PruneAgentEvents(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM agent_events WHERE id IN (
+		SELECT id FROM agent_events WHERE created_at < $1 LIMIT $2)`, cutoff, batch)
+	return tag.RowsAffected(), err
 }

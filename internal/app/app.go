@@ -111,9 +111,45 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		return fmt.Errorf("start worker: %w", err)
 	}
 	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		pruneAgentEvents(ctx, st, cfg.EventRetention, time.Hour, log)
+	}()
 	<-ctx.Done()
 	w.Stop()
+	<-pruned
 	return nil
+}
+
+// pruneAgentEvents deletes agent events older than retention now and every interval
+// until ctx is done. Several workers may do it at once: a delete is harmless twice.
+func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval time.Duration, log *slog.Logger) {
+	const batch = 10_000
+	for {
+		var total int64
+		for {
+			n, err := st.PruneAgentEvents(ctx, time.Now().Add(-retention), batch)
+			total += n
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("pruning agent events", "err", err)
+				}
+				break
+			}
+			if n < batch {
+				break
+			}
+		}
+		if total > 0 {
+			log.Info("pruned agent events", "deleted", total, "older_than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // RunEmulator serves the Twilio emulator on cfg.EmulatorAddr until ctx is done.
