@@ -36,6 +36,9 @@ func Seed(ctx context.Context, st *store.Store, envFile string, base Env) (Env, 
 	if conversation.ErrorCode(err) == conversation.ENotFound {
 		team, err = st.CreateTeam(ctx, "Demo Support", true,
 			"Thanks for your message! Our team is away right now and will reply as soon as we are back.", []string{Number})
+		if err == nil {
+			err = st.SetTeamRules(ctx, team.ID, store.TeamRules{WrapUpReasons: []string{"Resolved", "Follow-up needed", "Spam"}})
+		}
 	}
 	if err != nil {
 		return env, fmt.Errorf("seed demo team: %w", err)
