@@ -41,4 +41,14 @@ fmt:
 clean:
 	rm -rf bin
 
+.PHONY: bench-api
+## bench-api: seed 100,000 conversations in a throwaway Postgres, time the inbox, contact
+## and search endpoints (p50/p99 against GET /v1/me) with their query plans (~3-5 min);
+## replaces the "API (make bench-api)" section of docs/benchmarks.md.
+bin/apibench: FORCE
+	$(GO) build -o $@ ./cmd/apibench
+
+bench-api: bin/apibench
+	./bin/apibench -out docs/benchmarks.md
+
 FORCE:

@@ -10,7 +10,11 @@ import (
 // userParam (the caller's id) is on its list. Team membership is checked separately.
 // Every query that shows conversations, or things from them, to a person uses it.
 func conversationVisibleSQL(alias, userParam, adminParam string) string {
-	return fmt.Sprintf("(%[3]s OR cardinality(%[1]s.visible_to) = 0 OR %[2]s::uuid = ANY (%[1]s.visible_to))",
+	// "visible_to = '{}'" rather than "cardinality(visible_to) = 0": the planner
+	// estimates the former from the column's statistics (nearly every row), the latter
+	// as a fraction of a percent, and then leaves the inboxes' ordered index scans for a
+	// sort of every row of the team (make bench-api: 136 ms against 4.6 ms).
+	return fmt.Sprintf("(%[3]s OR %[1]s.visible_to = '{}' OR %[2]s::uuid = ANY (%[1]s.visible_to))",
 		alias, userParam, adminParam)
 }
 
