@@ -59,6 +59,8 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"send_at" is required (RFC 3339, e.g. 2030-01-02T09:00:00Z)`))
 		return
 	}
+	// Postgres keeps microseconds: a retry must compare equal to what was stored.
+	req.SendAt = req.SendAt.UTC().Truncate(time.Microsecond)
 	team, err := s.Store.Team(r.Context(), req.TeamID)
 	if err != nil {
 		writeError(w, r, err)
@@ -76,6 +78,15 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := requireReachable(contact); err != nil {
 		writeError(w, r, err)
+		return
+	}
+	// The message would join the contact's open conversation: not one restricted to
+	// others (the answer names the conversation).
+	if open, found, err := s.Store.OpenConversationOf(r.Context(), team.ID, contact.ID); err != nil {
+		writeError(w, r, err)
+		return
+	} else if found && !open.VisibleToUser(user) {
+		writeError(w, r, conversation.Errorf(conversation.ENotFound, "the contact's open conversation is not visible to you"))
 		return
 	}
 	id := requestID(r, user, "scheduled/"+req.TeamID)
@@ -114,6 +125,17 @@ func (s *Server) deleteScheduled(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains(user.TeamIDs, sm.TeamID) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "scheduled message not found"))
 		return
+	}
+	if sm.ConversationID != nil {
+		c, err := s.Store.Conversation(r.Context(), *sm.ConversationID)
+		if err != nil && conversation.ErrorCode(err) != conversation.ENotFound {
+			writeError(w, r, err)
+			return
+		}
+		if err == nil && !c.VisibleToUser(user) {
+			writeError(w, r, conversation.Errorf(conversation.ENotFound, "scheduled message not found"))
+			return
+		}
 	}
 	if sm.Status != "pending" || sm.ConversationID == nil {
 		writeError(w, r, conversation.Errorf(conversation.EConflict, "the scheduled message is %s; only pending ones can be cancelled", sm.Status))

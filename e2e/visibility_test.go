@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
@@ -76,6 +77,16 @@ func TestRestrictedConversationIsInvisibleToOthers(t *testing.T) {
 		if code := s.call(r.method, r.path, bob.token, r.body, nil); code != http.StatusNotFound {
 			t.Errorf("bob %s %s: %d; want 404", r.method, r.path, code)
 		}
+	}
+	// Nor can bob reach it through the contact: a scheduled message or a text would
+	// join it (and the answer would name it).
+	later := time.Now().Add(time.Hour).UTC()
+	if code := s.call("POST", "/v1/scheduled-messages", bob.token, map[string]any{
+		"team_id": s.team.ID, "to": customer, "body": "psst", "send_at": later}, nil); code != http.StatusNotFound {
+		t.Errorf("bob schedules a message to the restricted conversation's contact: %d; want 404", code)
+	}
+	if code := s.call("POST", "/v1/messages", bob.token, map[string]any{"team_id": s.team.ID, "to": customer, "body": "psst"}, nil); code != http.StatusNotFound {
+		t.Errorf("bob texts the restricted conversation's contact: %d; want 404", code)
 	}
 	if code := s.call("GET", conv, admin.token, nil, nil); code != http.StatusOK {
 		t.Errorf("admin GET: %d; want 200", code)

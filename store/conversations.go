@@ -107,6 +107,17 @@ type ConversationPage struct {
 	NextCursor    string         `json:"next_cursor,omitempty"`
 }
 
+// OpenConversationOf returns the contact's open conversation in a team, if any.
+func (s *Store) OpenConversationOf(ctx context.Context, teamID, contactID string) (Conversation, bool, error) {
+	c, err := scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+		WHERE c.team_id = $1 AND c.contact_id = $2 AND c.status <> 'closed'`, teamID, contactID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, false, nil
+	}
+	return c, err == nil, err
+}
+
 // ListConversations lists the conversations of the viewer's teams that the viewer may
 // see, newest first, keyset-paginated on (opened_at, id) so pages stay stable while
 // messages arrive.
