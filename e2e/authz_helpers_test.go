@@ -25,6 +25,9 @@ type apiRequest struct {
 	body any
 }
 
+// rawJSON is a body sent as it is, as application/json (e.g. one that is not JSON).
+type rawJSON string
+
 // apiAnswer is the API's answer to an apiRequest.
 type apiAnswer struct {
 	status      int
@@ -59,6 +62,8 @@ func (s *stack) send(req apiRequest) (apiAnswer, error) {
 	case nil:
 	case url.Values:
 		rd, contentType = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case rawJSON:
+		rd, contentType = strings.NewReader(string(b)), "application/json"
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -182,6 +183,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 					x.check(t, op, req, c.token, nil, want)
 				})
 			}
+			// Invalid input from a caller who may call it: a JSON body with a field the
+			// operation does not take is 400 naming it, as is one that is not JSON, and
+			// nothing changes.
+			if row.rule != webhook && row.rule != public {
+				t.Run("admin_invalid_input", func(t *testing.T) {
+					x.t = t
+					req := row.req(x, x.caller(admin, row.rule))
+					if !isJSONBody(req.body) {
+						return // nothing to get wrong in a body
+					}
+					body := req.body
+					req.body = withUnknownField(t, body)
+					x.checkRefused(t, op, req, "not_a_field")
+					req.body = rawJSON(`{"body":`)
+					x.checkRefused(t, op, req, "JSON")
+				})
+			}
 			if row.rule == webhook {
 				t.Run("signed_by_twilio", func(t *testing.T) {
 					x.t = t
@@ -234,6 +252,51 @@ func (x *authzEnv) check(t *testing.T, op specOperation, req authzReq, token str
 			t.Errorf("%s %s must be refused (%d), yet it changed something: %v", op.method, path, want, err)
 		}
 	}
+}
+
+// checkRefused calls op as the admin and expects 400 with a message mentioning says.
+func (x *authzEnv) checkRefused(t *testing.T, op specOperation, req authzReq, says string) {
+	t.Helper()
+	path := op.path
+	for name, value := range req.params {
+		path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(value))
+	}
+	a, err := x.s.send(apiRequest{method: op.method, path: path, token: x.admin.token, body: req.body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e apiError
+	_ = json.Unmarshal(a.body, &e)
+	if a.status != 400 || !strings.Contains(e.Error.Message, says) {
+		t.Errorf("%s %s: %d %.300s; want 400 mentioning %q", op.method, path, a.status, a.body, says)
+	}
+}
+
+// isJSONBody says whether a row's body is sent as a JSON object.
+func isJSONBody(body any) bool {
+	if body == nil {
+		return false
+	}
+	if _, form := body.(url.Values); form {
+		return false
+	}
+	raw, err := json.Marshal(body)
+	return err == nil && len(raw) > 0 && raw[0] == '{'
+}
+
+// withUnknownField returns the body as a JSON object with one more field.
+func withUnknownField(t *testing.T, body any) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["not_a_field"] = 1
+	return m
 }
 
 // sign is X-Twilio-Signature for a form posted to path, as Twilio signs it.
