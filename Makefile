@@ -8,7 +8,7 @@ TEMPORAL_STAMP := bin/.temporal-$(TEMPORAL_CLI_VERSION)
 
 export TEMPORAL_CLI := $(CURDIR)/bin/temporal
 
-.PHONY: dev test test-unit test-integration build vet fmt clean
+.PHONY: dev test test-unit test-integration build vet fmt clean bench bench-quick chaos
 
 build: bin/textdesk
 
@@ -40,6 +40,23 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# The load and fault harness (issue #6): never part of `make test`. Each run starts its
+# own Postgres, Temporal dev server and bin/textdesk processes in a temporary directory.
+bin/loadgen: FORCE
+	$(GO) build -o $@ ./cmd/loadgen
+
+## bench: engine benchmarks (~20 min); results added to docs/benchmarks.md.
+bench: bin/textdesk bin/temporal bin/loadgen
+	./bin/loadgen bench
+
+## bench-quick: the same measurements and ratios on small numbers (~1 min); printed only.
+bench-quick: bin/textdesk bin/temporal bin/loadgen
+	./bin/loadgen bench -quick -out ""
+
+## chaos: fault suite (~15 min); prints a table, adds it to docs/benchmarks.md, fails on any loss.
+chaos: bin/textdesk bin/temporal bin/loadgen
+	./bin/loadgen chaos
 
 .PHONY: bench-api
 ## bench-api: seed 100,000 conversations in a throwaway Postgres, time the inbox, contact

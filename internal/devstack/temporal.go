@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,7 +53,18 @@ type TemporalOptions struct {
 	// StartTimeout bounds the start (default 60s; a context deadline that
 	// comes sooner wins).
 	StartTimeout time.Duration
+	// SQLitePragmas are set on DBFile's connections in addition to (or instead
+	// of) DefaultSQLitePragmas; ignored in memory.
+	SQLitePragmas map[string]string
+	// DynamicConfig values for the server (`--dynamic-config-value name=json`).
+	DynamicConfig map[string]string
 }
+
+// DefaultSQLitePragmas are the file-backed server's pragmas: WAL lets readers run
+// beside the single writer, and synchronous=normal syncs at checkpoints rather than at
+// every commit (a power cut may lose the last commits, never corrupt the file; fine
+// for a dev server).
+var DefaultSQLitePragmas = map[string]string{"journal_mode": "wal", "synchronous": "normal"}
 
 // Temporal is a running Temporal dev server.
 type Temporal struct {
@@ -147,28 +160,7 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 }
 
 func (t *Temporal) launch(ctx context.Context, o TemporalOptions, attrs map[string]enumspb.IndexedValueType, port int, deadline time.Time) error {
-	args := []string{"server", "start-dev", "--ip", temporalHost, "--port", strconv.Itoa(port)}
-	if o.UIPort != 0 {
-		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
-	} else {
-		args = append(args, "--headless")
-	}
-	if o.DBFile != "" {
-		args = append(args, "--db-filename", o.DBFile,
-			"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal")
-	}
-	if o.Namespace != "default" { // "default" always exists
-		args = append(args, "--namespace", o.Namespace)
-	}
-	names := make([]string, 0, len(o.SearchAttributes))
-	for name := range o.SearchAttributes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		args = append(args, "--search-attribute", name+"="+o.SearchAttributes[name])
-	}
-	args = append(args, "--log-level", "warn")
+	args := temporalArgs(o, port)
 
 	proc, err := spawn(spawnSpec{
 		name:      "temporal",
@@ -204,6 +196,40 @@ func (t *Temporal) launch(ctx context.Context, o TemporalOptions, attrs map[stri
 	}
 	t.proc = proc
 	return nil
+}
+
+// temporalArgs is the `temporal server start-dev` command line for o.
+func temporalArgs(o TemporalOptions, port int) []string {
+	args := []string{"server", "start-dev", "--ip", temporalHost, "--port", strconv.Itoa(port)}
+	if o.UIPort != 0 {
+		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
+	} else {
+		args = append(args, "--headless")
+	}
+	if o.DBFile != "" {
+		args = append(args, "--db-filename", o.DBFile)
+		pragmas := maps.Clone(DefaultSQLitePragmas)
+		maps.Copy(pragmas, o.SQLitePragmas)
+		for _, k := range slices.Sorted(maps.Keys(pragmas)) {
+			args = append(args, "--sqlite-pragma", k+"="+pragmas[k])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.DynamicConfig)) {
+		args = append(args, "--dynamic-config-value", k+"="+o.DynamicConfig[k])
+	}
+	if o.Namespace != "default" { // "default" always exists
+		args = append(args, "--namespace", o.Namespace)
+	}
+	names := make([]string, 0, len(o.SearchAttributes))
+	for name := range o.SearchAttributes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		args = append(args, "--search-attribute", name+"="+o.SearchAttributes[name])
+	}
+	args = append(args, "--log-level", "warn")
+	return args
 }
 
 // waitTemporalReady polls until the frontend is healthy and the namespace

@@ -179,3 +179,20 @@ func runWorkflow(t *testing.T, tp *Temporal) {
 	}
 	t.Logf("first workflow completed %s after the server was ready", time.Since(begin).Round(time.Millisecond))
 }
+
+func TestTemporalArgsPragmas(t *testing.T) {
+	args := strings.Join(temporalArgs(TemporalOptions{DBFile: "/d/t.db", Namespace: "default",
+		SQLitePragmas: map[string]string{"synchronous": "off", "cache_size": "-32768"},
+		DynamicConfig: map[string]string{"history.cacheMaxSize": "4096"}}, 7233), " ")
+	for _, want := range []string{
+		"--db-filename /d/t.db --sqlite-pragma cache_size=-32768 --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off",
+		"--dynamic-config-value history.cacheMaxSize=4096",
+	} {
+		if !strings.Contains(args, want) {
+			t.Fatalf("args %q lack %q", args, want)
+		}
+	}
+	if mem := strings.Join(temporalArgs(TemporalOptions{Namespace: "default"}, 7233), " "); strings.Contains(mem, "pragma") {
+		t.Fatalf("in-memory server got pragmas: %q", mem)
+	}
+}
