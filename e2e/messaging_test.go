@@ -197,6 +197,11 @@ func TestReplayedWebhookStoredOnce(t *testing.T) {
 				if scheduled[ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()] == "RecordInbound" {
 					recorded++
 				}
+			case enumspb.EVENT_TYPE_MARKER_RECORDED: // a local activity's result
+				if m := ev.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "LocalActivity" &&
+					strings.Contains(m.String(), "RecordInbound") {
+					recorded++
+				}
 			}
 		}
 		return signals > 0 && recorded >= signals
