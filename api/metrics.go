@@ -1,72 +1,110 @@
 package api
 
 import (
-	"fmt"
+	"context"
+	"errors"
+	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/textdesk/textdesk/internal/telemetry"
+	"github.com/textdesk/textdesk/store"
 )
 
-// Counters of the API process, served at GET /metrics in the Prometheus text format.
-// A handful of labelled counters do not justify a metrics library; should textdesk
-// need histograms or a registry, prometheus/client_golang can replace this file with
-// the same metric names.
+// Counters of the API process, served at GET /metrics (with the Go runtime, process,
+// Temporal SDK and team metrics of the server's registry).
 var (
 	webhooksRefused = newCounter("textdesk_webhooks_refused_total",
-		"Twilio webhooks refused, by reason: 403 for a signature that does not verify, 400 for a body that cannot be read.", "reason")
+		"Twilio webhooks refused, by reason: 403 for a signature that does not verify, 400 for a body that cannot be read.", "reason",
+		refusedNoSignature, refusedBadSignature, refusedBodyHash, refusedNoBodyHash, refusedUnreadable, refusedUnparseableJS)
 	webhooksVerified = newCounter("textdesk_webhooks_verified_total",
-		"Twilio webhooks whose signature verified, by the auth token that signed them (primary or secondary).", "token")
+		"Twilio webhooks whose signature verified, by the auth token that signed them (primary or secondary).", "token",
+		"primary", "secondary")
 	statusCallbacks = newCounter("textdesk_status_callbacks_total",
-		"Twilio status callbacks by outcome: applied, stale (an older status), unknown_message, unhandled_status.", "outcome")
-	metrics = []*counter{webhooksRefused, webhooksVerified, statusCallbacks}
+		"Twilio status callbacks by outcome: applied, stale (an older status), unknown_message, unhandled_status.", "outcome",
+		"applied", "stale", "unknown_message", "unhandled_status")
 )
 
-// counter is a monotonically increasing count per label value.
-type counter struct {
-	name, help, label string
-	values            sync.Map // label value → *atomic.Uint64
-}
+// counter is a counter with one label.
+type counter struct{ *prometheus.CounterVec }
 
-func newCounter(name, help, label string) *counter {
-	return &counter{name: name, help: help, label: label}
-}
-
-func (c *counter) inc(value string) {
-	v, _ := c.values.LoadOrStore(value, new(atomic.Uint64))
-	v.(*atomic.Uint64).Add(1)
-}
-
-// get returns the count for a label value (tests).
-func (c *counter) get(value string) uint64 {
-	if v, ok := c.values.Load(value); ok {
-		return v.(*atomic.Uint64).Load()
+// newCounter makes a counter whose known label values start at zero, so that every
+// series exists (and rate() works) from the first scrape.
+func newCounter(name, help, label string, values ...string) counter {
+	c := counter{prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{label})}
+	for _, v := range values {
+		c.WithLabelValues(v)
 	}
-	return 0
+	return c
 }
 
-func (c *counter) write(b *strings.Builder) {
-	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s counter\n", c.name, c.help, c.name)
-	var labels []string
-	c.values.Range(func(k, _ any) bool {
-		labels = append(labels, k.(string))
-		return true
-	})
-	slices.Sort(labels)
-	for _, l := range labels {
-		fmt.Fprintf(b, "%s{%s=%q} %d\n", c.name, c.label, l, c.get(l))
+func (c counter) inc(value string) { c.WithLabelValues(value).Inc() }
+
+// metricsHandler serves s.Metrics (a fresh registry if nil) with the API's counters
+// and, with a store, the team gauges.
+func (s *Server) metricsHandler() http.Handler {
+	if s.Metrics == nil {
+		s.Metrics = telemetry.NewRegistry()
 	}
-}
-
-// MetricsHandler serves the API's counters in the Prometheus text exposition format.
-func MetricsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		var b strings.Builder
-		for _, c := range metrics {
-			c.write(&b)
+	cs := []prometheus.Collector{webhooksRefused, webhooksVerified, statusCallbacks}
+	if s.Store != nil {
+		cs = append(cs, &teamCollector{gauges: s.Store.TeamGauges, log: s.Log.With("component", "metrics"), timeout: 2 * time.Second})
+	}
+	for _, c := range cs {
+		if err := s.Metrics.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			panic(err) // two collectors claim one metric name: a programming error
 		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_, _ = w.Write([]byte(b.String()))
-	})
+	}
+	return telemetry.Handler(s.Metrics, s.Log)
+}
+
+var (
+	teamConversationsDesc = prometheus.NewDesc("textdesk_conversations",
+		"Open conversations by team and status (new, missed: waiting for an agent; active; wrap_up).", []string{"team_id", "status"}, nil)
+	teamWaitingDesc = prometheus.NewDesc("textdesk_conversations_waiting_oldest_seconds",
+		"Age of the team's oldest conversation waiting for an agent (new or missed), since it opened; 0 when none waits.", []string{"team_id"}, nil)
+	teamAgentsDesc = prometheus.NewDesc("textdesk_agents_available",
+		"Members of the team whose presence is available.", []string{"team_id"}, nil)
+)
+
+// teamCollector reads the team gauges from Postgres at each scrape, in one round trip
+// bounded by timeout. When that fails the scrape goes on without them (logged).
+type teamCollector struct {
+	gauges  func(context.Context) ([]store.TeamGauge, error)
+	log     *slog.Logger
+	timeout time.Duration
+	now     func() time.Time // tests
+}
+
+func (c *teamCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- teamConversationsDesc
+	ch <- teamWaitingDesc
+	ch <- teamAgentsDesc
+}
+
+func (c *teamCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	gauges, err := c.gauges(ctx)
+	if err != nil {
+		c.log.Warn("team gauges not read; /metrics served without them", "error", err)
+		return
+	}
+	now := time.Now()
+	if c.now != nil {
+		now = c.now()
+	}
+	for _, g := range gauges {
+		for _, st := range store.OpenStatuses {
+			ch <- prometheus.MustNewConstMetric(teamConversationsDesc, prometheus.GaugeValue, float64(g.Conversations[st]), g.TeamID, st)
+		}
+		var waited float64
+		if !g.OldestWaiting.IsZero() {
+			waited = max(now.Sub(g.OldestWaiting).Seconds(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(teamWaitingDesc, prometheus.GaugeValue, waited, g.TeamID)
+		ch <- prometheus.MustNewConstMetric(teamAgentsDesc, prometheus.GaugeValue, float64(g.AgentsAvailable), g.TeamID)
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twilio/twilio-go/client"
 	temporalclient "go.temporal.io/sdk/client"
 
@@ -40,6 +41,9 @@ type Server struct {
 	// EventPoll and EventHeartbeat: how often an event stream reads the table (it also
 	// wakes on NOTIFY) and sends a keep-alive comment (defaults 1 s and 15 s).
 	EventPoll, EventHeartbeat time.Duration
+	// Metrics is the registry GET /metrics serves; Handler adds the API's counters and
+	// team gauges to it. Nil: a fresh one (telemetry.NewRegistry).
+	Metrics *prometheus.Registry
 
 	hub *eventHub
 }
@@ -70,7 +74,7 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	r.Get("/healthz", s.healthz)
-	r.Get("/metrics", MetricsHandler().ServeHTTP)
+	r.Get("/metrics", s.metricsHandler().ServeHTTP)
 	r.Get("/readyz", s.readyz)
 	r.Get("/openapi.yaml", s.openAPI)
 

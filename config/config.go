@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ type Config struct {
 	// the worker deletes older ones every hour.
 	EventRetention time.Duration `env:"TEXTDESK_EVENT_RETENTION" envDefault:"720h"`
 
+	// WorkerMetricsAddr is where the worker serves GET /metrics; set empty, nowhere.
+	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" envDefault:"127.0.0.1:9464"`
+
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
 	// EmulatorFaults is the emulator's fault injection as JSON (twilioemu.Faults).
 	EmulatorFaults string `env:"EMULATOR_FAULTS"`
@@ -59,6 +63,10 @@ func FromEnv() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
 		return c, err
+	}
+	// env applies a default to an empty variable too; here empty means "do not serve".
+	if v, set := os.LookupEnv("WORKER_METRICS_ADDR"); set && v == "" {
+		c.WorkerMetricsAddr = ""
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if _, err := url.ParseRequestURI(c.PublicURL); err != nil {

@@ -44,3 +44,21 @@ func TestFromEnvDefaultsAndRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestFromEnvWorkerMetricsAddr(t *testing.T) {
+	for _, c := range []struct {
+		set         bool
+		value, want string
+	}{{false, "", "127.0.0.1:9464"}, {true, "", ""}, {true, "0.0.0.0:9464", "0.0.0.0:9464"}} {
+		if c.set {
+			t.Setenv("WORKER_METRICS_ADDR", c.value)
+		}
+		cfg, err := FromEnv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.WorkerMetricsAddr != c.want {
+			t.Errorf("WORKER_METRICS_ADDR set %v %q: %q; want %q", c.set, c.value, cfg.WorkerMetricsAddr, c.want)
+		}
+	}
+}

@@ -227,7 +227,8 @@ func (s *stack) startWorkerProcess(t *testing.T) *workerProcess {
 		"DATABASE_URL="+s.cfg.DatabaseURL, "TEMPORAL_ADDRESS="+s.cfg.TemporalAddress,
 		"TEMPORAL_NAMESPACE="+s.cfg.TemporalNamespace, "TEXTDESK_TASK_QUEUE="+s.cfg.TaskQueue,
 		"PUBLIC_URL="+s.cfg.PublicURL, "TWILIO_ACCOUNT_SID="+s.cfg.TwilioAccountSID,
-		"TWILIO_AUTH_TOKEN="+s.cfg.TwilioAuthToken, "TWILIO_BASE_URL="+s.cfg.TwilioBaseURL, "LOG_LEVEL=warn")
+		"TWILIO_AUTH_TOKEN="+s.cfg.TwilioAuthToken, "TWILIO_BASE_URL="+s.cfg.TwilioBaseURL, "LOG_LEVEL=warn",
+		"WORKER_METRICS_ADDR=") // no metrics server: parallel tests would share its port
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

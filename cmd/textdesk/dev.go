@@ -93,6 +93,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
+	// api, worker metrics and emulator run in this one process, each on its own port.
+	if a := cfg.WorkerMetricsAddr; a != "" && (a == cfg.APIAddr || a == cfg.EmulatorAddr) {
+		return fmt.Errorf("WORKER_METRICS_ADDR %s is also the API's or the emulator's address", a)
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
 	apiReady := make(chan string, 1)
 	g.Go(func() error { return app.RunEmulator(gctx, cfg, log) })
@@ -103,6 +108,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		fmt.Fprintf(os.Stderr, `
 textdesk is running (Ctrl-C stops everything).
   API            %s
+  Metrics        %s/metrics (api) · %s (worker)
   Temporal Web   http://127.0.0.1:8233   (gRPC %s)
   Twilio emu     %s
   Demo team      %s  number %s
@@ -112,7 +118,7 @@ Try it:
     -d '{"from":"+14155550123","to":"%s","body":"Hello!"}'
   curl -s -H "Authorization: Bearer $TEXTDESK_AGENT_TOKEN" $TEXTDESK_URL/v1/conversations
 
-`, env.URL, cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
+`, env.URL, env.URL, workerMetricsURL(cfg), cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
 	case <-gctx.Done():
 	}
 	return g.Wait()
@@ -151,6 +157,13 @@ func stopLogged(log *slog.Logger, name string, stop func() error) {
 		return
 	}
 	log.Info("stopped " + name)
+}
+
+func workerMetricsURL(cfg config.Config) string {
+	if cfg.WorkerMetricsAddr == "" {
+		return "off"
+	}
+	return "http://" + cfg.WorkerMetricsAddr + "/metrics"
 }
 
 func envOr(k, def string) string {

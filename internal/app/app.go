@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -19,18 +21,25 @@ import (
 	"github.com/textdesk/textdesk/api"
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/dispatch"
+	"github.com/textdesk/textdesk/internal/telemetry"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/worker"
 )
 
-// DialTemporal connects to the Temporal frontend named in cfg.
+// DialTemporal connects to the Temporal frontend named in cfg, without metrics.
 func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	return dialTemporal(ctx, cfg, log, nil)
+}
+
+// dialTemporal connects to Temporal with the SDK's metrics going to metrics (nil: none).
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal")),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
+		MetricsHandler: metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -38,20 +47,40 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
-// connect opens what both api and worker need: Postgres, Temporal, and the dispatcher
-// that reaches conversation workflows through them.
-func connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, *dispatch.Dispatcher, error) {
+// connection is what both api and worker need: Postgres, Temporal (its SDK metrics in
+// the process's registry), and the dispatcher that reaches conversation workflows
+// through them.
+type connection struct {
+	store    *store.Store
+	temporal client.Client
+	dispatch *dispatch.Dispatcher
+	metrics  *prometheus.Registry
+	flush    io.Closer // the SDK metrics' reporting
+}
+
+// connect opens a connection for process ("api" or "worker", the process label of
+// its Temporal metrics).
+func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process string) (*connection, error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	tc, err := DialTemporal(ctx, cfg, log)
+	reg := telemetry.NewRegistry()
+	handler, flush := telemetry.TemporalMetrics(reg, process, log.With("component", "metrics"))
+	tc, err := dialTemporal(ctx, cfg, log, handler)
 	if err != nil {
+		flush.Close()
 		st.Close()
-		return nil, nil, nil, err
+		return nil, err
 	}
 	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter}
-	return st, tc, d, nil
+	return &connection{store: st, temporal: tc, dispatch: d, metrics: reg, flush: flush}, nil
+}
+
+func (c *connection) Close() {
+	c.temporal.Close()
+	c.flush.Close()
+	c.store.Close()
 }
 
 // RunAPI serves the HTTP API on cfg.APIAddr until ctx is done. If ready is not nil it
@@ -61,17 +90,17 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
-	st, tc, d, err := connect(ctx, cfg, log)
+	conn, err := connect(ctx, cfg, log, "api")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	defer tc.Close()
+	defer conn.Close()
 
 	srv := &api.Server{
-		Store:           st,
-		Temporal:        tc,
-		Dispatch:        d,
+		Store:           conn.store,
+		Temporal:        conn.temporal,
+		Dispatch:        conn.dispatch,
+		Metrics:         conn.metrics,
 		PublicURL:       cfg.PublicURL,
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
@@ -81,18 +110,19 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
 }
 
-// RunWorker runs the Temporal worker until ctx is done.
+// RunWorker runs the Temporal worker until ctx is done, and serves its metrics at
+// cfg.WorkerMetricsAddr/metrics unless that is empty.
 func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
 	defer func() { err = ignoreShutdown(ctx, err) }()
 	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
 		return err
 	}
-	st, tc, d, err := connect(ctx, cfg, log)
+	conn, err := connect(ctx, cfg, log, "worker")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	defer tc.Close()
+	defer conn.Close()
+	st, tc, d := conn.store, conn.temporal, conn.dispatch
 
 	acts := &activities.Activities{
 		Store: st,
@@ -111,6 +141,28 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		return fmt.Errorf("start worker: %w", err)
 	}
 	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
+	metricsDone := make(chan error, 1)
+	if cfg.WorkerMetricsAddr == "" {
+		metricsDone <- nil
+	} else {
+		// Listen before going on, so that an address in use fails the worker at start.
+		ln, err := net.Listen("tcp", cfg.WorkerMetricsAddr)
+		if err != nil {
+			w.Stop()
+			return fmt.Errorf("WORKER_METRICS_ADDR: listen on %s: %w", cfg.WorkerMetricsAddr, err)
+		}
+		mlog := log.With("component", "worker-metrics")
+		mlog.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", telemetry.Handler(conn.metrics, mlog))
+		go func() {
+			err := serve(ctx, ln, mux)
+			if err != nil {
+				mlog.Error("metrics server stopped", "error", err)
+			}
+			metricsDone <- err
+		}()
+	}
 	pruned := make(chan struct{})
 	go func() {
 		defer close(pruned)
@@ -119,7 +171,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	<-ctx.Done()
 	w.Stop()
 	<-pruned
-	return nil
+	return <-metricsDone
 }
 
 // pruneAgentEvents deletes agent events older than retention now and every interval
@@ -183,11 +235,16 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("http listening", "addr", ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	return serve(ctx, ln, h)
+}
+
+// serve serves h on ln until ctx is done, then drains in-flight requests.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
