@@ -186,7 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		pgVersion: pgVersion, ownServer: db.logFile != "", seedTook: seedTook, measureTook: measureTook,
 		total: time.Since(started), loadBefore: loadBefore, loadAfter: loadAverage(), plansNote: plansNote,
 	}
-	res := &Result{Section: rep.section(), Table: rep.latencyTable().text()}
+	res := &Result{Section: rep.section(), Table: rep.latencyTable().Text()}
 	if cfg.Out != "" {
 		if err := writeSection(cfg.Out, res.Section); err != nil {
 			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)

@@ -1,8 +1,8 @@
 package apibench
 
 import (
-	"bufio"
 	"fmt"
+	benchdoc "github.com/textdesk/textdesk/internal/loadgen/report"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,83 +95,6 @@ func writeSection(path, section string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// table is a markdown table.
-type table struct {
-	header []string
-	rows   [][]string
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t table) markdown() string {
-	var b strings.Builder
-	line := func(cells []string) {
-		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" " + strings.ReplaceAll(c, "|", `\|`) + " |")
-		}
-		b.WriteString("\n")
-	}
-	line(t.header)
-	sep := make([]string, len(t.header))
-	for i := range sep {
-		sep[i] = "---"
-	}
-	line(sep)
-	for _, r := range t.rows {
-		line(r)
-	}
-	return b.String()
-}
-
-// text renders the table for a terminal.
-func (t table) text() string {
-	width := make([]int, len(t.header))
-	all := append([][]string{t.header}, t.rows...)
-	for _, r := range all {
-		for i, c := range r {
-			if i < len(width) {
-				width[i] = max(width[i], len([]rune(c)))
-			}
-		}
-	}
-	var b strings.Builder
-	for _, r := range all {
-		for i, c := range r {
-			if i < len(width) {
-				fmt.Fprintf(&b, "%s%s  ", c, strings.Repeat(" ", width[i]-len([]rune(c))))
-			}
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-// machine describes the computer: CPUs, model, memory.
-func machine() string {
-	model := "?"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-		f.Close()
-	}
-	mem := "?"
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		first, _, _ := strings.Cut(string(b), "\n")
-		if f := strings.Fields(strings.TrimPrefix(first, "MemTotal:")); len(f) == 2 && f[1] == "kB" {
-			if kb, err := strconv.Atoi(f[0]); err == nil {
-				mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-			}
-		}
-	}
-	return fmt.Sprintf("%s/%s, %d CPUs (%s), RAM %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model, mem)
-}
-
 // loadAverage is /proc/loadavg's 1, 5 and 15 minute averages.
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
@@ -228,18 +151,18 @@ func (r report) section() string {
 	w("%s\n\n", SectionHeading)
 	w("_Written by `make bench-api` (`cmd/apibench`, `internal/apibench`); each run replaces this section._\n\n")
 
-	env := table{header: []string{"run", ""}}
-	env.add("date", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	env.add("command", "`make bench-api` → `"+r.cfg.Command+"`")
-	env.add("machine", machine())
-	env.add("load average (1, 5, 15 min)", "before measuring "+r.loadBefore+"; after "+r.loadAfter+" (other test suites share the machine)")
-	env.add("Go", runtime.Version())
+	env := benchdoc.Table{Header: []string{"run", ""}}
+	env.Add("date", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	env.Add("command", "`make bench-api` → `"+r.cfg.Command+"`")
+	env.Add("machine", benchdoc.Machine())
+	env.Add("load average (1, 5, 15 min)", "before measuring "+r.loadBefore+"; after "+r.loadAfter+" (other test suites share the machine)")
+	env.Add("Go", runtime.Version())
 	server := "DATABASE_URL's server"
 	if r.ownServer {
 		server = "throwaway cluster (devstack, fsync off), default settings"
 	}
-	env.add("PostgreSQL", r.pgVersion+", "+server)
-	env.add("textdesk", gitDescribe())
+	env.Add("PostgreSQL", r.pgVersion+", "+server)
+	env.Add("textdesk", gitDescribe())
 	sc := d.statusCounts
 	deleted := ""
 	if sc["deleted"] > 0 {
@@ -249,14 +172,14 @@ func (r report) section() string {
 	if d.restricted > 0 {
 		restricted = fmt.Sprintf("; %s conversations (1%%) restricted to one agent (`visible_to`)", thousands(d.restricted))
 	}
-	env.add("data", fmt.Sprintf("%s conversations in the team under test (new %s · missed %s · active %s · wrap_up %s · closed %s%s), "+
+	env.Add("data", fmt.Sprintf("%s conversations in the team under test (new %s · missed %s · active %s · wrap_up %s · closed %s%s), "+
 		"%d other teams × %s, %s in all; %s contacts (about 88%% named, 55%% with a ref)%s; %s agents; no messages (these endpoints read none)",
 		thousands(r.cfg.Conversations), thousands(sc["new"]), thousands(sc["missed"]), thousands(sc["active"]), thousands(sc["wrap_up"]),
 		thousands(sc["closed"]), deleted, r.cfg.OtherTeams, thousands(r.cfg.OtherConversations), thousands(d.total),
 		thousands(len(d.contacts)), restricted, thousands(supportAgents+otherAgents*r.cfg.OtherTeams+3)))
-	env.add("time", fmt.Sprintf("seeding %s (COPY, then ANALYZE); measuring %s; whole run %s",
+	env.Add("time", fmt.Sprintf("seeding %s (COPY, then ANALYZE); measuring %s; whole run %s",
 		seconds(r.seedTook), seconds(r.measureTook), seconds(r.total)))
-	b.WriteString(env.markdown())
+	b.WriteString(env.Markdown())
 
 	w("\n**How.** The real router (`api.Server.Handler()`: middleware, bearer-token authentication, handlers, store) "+
 		"serves in process over loopback HTTP (`httptest`, keep-alive); one client makes one request at a time. "+
@@ -271,7 +194,7 @@ func (r report) section() string {
 		r.cfg.Warmup, r.cfg.Requests, r.cfg.Budget, r.cfg.MinRequests, inputsPerEndpoint, thousands(r.cfg.Conversations+r.cfg.OtherConversations))
 
 	w("### Latency\n\n")
-	b.WriteString(r.latencyTable().markdown())
+	b.WriteString(r.latencyTable().Markdown())
 
 	w("\n### Keyset pagination\n\n")
 	w("A deep page costs what the first one does when the list reads its index from the cursor on (no OFFSET); p50 per page:\n\n")
@@ -380,18 +303,18 @@ func (r report) find(name string) *endpoint {
 	return nil
 }
 
-func (r report) latencyTable() table {
-	t := table{header: []string{"group", "endpoint", "request", "as", "rows", "n", "p50 ms", "p99 ms", "max ms", "p50 × base", "p99 × base",
+func (r report) latencyTable() benchdoc.Table {
+	t := benchdoc.Table{Header: []string{"group", "endpoint", "request", "as", "rows", "n", "p50 ms", "p99 ms", "max ms", "p50 × base", "p99 × base",
 		"rows read", "plan: indexes"}}
 	b := r.baseline
-	t.add("baseline", "**"+b.name+" = base**", "`GET "+b.display+"`", b.as, "–", strconv.Itoa(b.sum.N), ms(b.sum.P50), ms(b.sum.P99), ms(b.sum.Max), "1.0×", "1.0×", "–", "–")
+	t.Add("baseline", "**"+b.name+" = base**", "`GET "+b.display+"`", b.as, "–", strconv.Itoa(b.sum.N), ms(b.sum.P50), ms(b.sum.P99), ms(b.sum.Max), "1.0×", "1.0×", "–", "–")
 	for _, e := range r.endpoints {
 		req := "`GET " + e.display + "`"
 		if e.todo != "" {
-			t.add(e.group, e.name, req, e.as, "–", "–", "–", "–", "–", "–", "–", "–", "**"+e.todo+"**")
+			t.Add(e.group, e.name, req, e.as, "–", "–", "–", "–", "–", "–", "–", "–", "**"+e.todo+"**")
 			continue
 		}
-		t.add(e.group, e.name, req, e.as, rowsRange(e.rows), strconv.Itoa(e.sum.N), ms(e.sum.P50), ms(e.sum.P99), ms(e.sum.Max),
+		t.Add(e.group, e.name, req, e.as, rowsRange(e.rows), strconv.Itoa(e.sum.N), ms(e.sum.P50), ms(e.sum.P99), ms(e.sum.Max),
 			ratio(e.sum.P50, e.baseSum.P50), ratio(e.sum.P99, e.baseSum.P99), rowsReadCell(e, r.ownServer), planSummary(e, r.ownServer))
 	}
 	return t

@@ -1,6 +1,7 @@
 package apibench
 
 import (
+	benchdoc "github.com/textdesk/textdesk/internal/loadgen/report"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,9 +90,9 @@ func TestWriteSectionKeepsOtherSections(t *testing.T) {
 }
 
 func TestTableEscapesPipes(t *testing.T) {
-	tb := table{header: []string{"a", "b"}}
-	tb.add("x|y", "z")
-	got := tb.markdown()
+	tb := benchdoc.Table{Header: []string{"a", "b"}}
+	tb.Add("x|y", "z")
+	got := tb.Markdown()
 	if !strings.Contains(got, `| x\|y | z |`) {
 		t.Errorf("markdown = %q", got)
 	}

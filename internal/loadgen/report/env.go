@@ -15,7 +15,7 @@ import (
 func Environment(temporalBin string) [][2]string {
 	return [][2]string{
 		{"date", time.Now().UTC().Format("2006-01-02 15:04 UTC")},
-		{"machine", machine()},
+		{"machine", Machine()},
 		{"go", runtime.Version()},
 		{"textdesk", command("git", "describe", "--always", "--dirty")},
 		{"temporal dev server", firstLine(command(temporalBin, "--version"))},
@@ -23,7 +23,8 @@ func Environment(temporalBin string) [][2]string {
 	}
 }
 
-func machine() string {
+// Machine describes the computer: OS/architecture, CPUs and their model, memory, kernel.
+func Machine() string {
 	model := "?"
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
