@@ -42,6 +42,12 @@ func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
 // EnsureContact returns the contact for an E.164 phone, creating it if needed. The
 // upsert makes concurrent first messages from one phone agree on one contact.
 func (s *Store) EnsureContact(ctx context.Context, phone string) (Contact, error) {
+	// Almost every message comes from a known contact: read first, so the common case
+	// writes nothing (an upsert would write a new row version per message).
+	c, err := s.ContactByPhone(ctx, phone)
+	if conversation.ErrorCode(err) != conversation.ENotFound {
+		return c, err
+	}
 	return scanContact(s.pool.QueryRow(ctx, `INSERT INTO contacts AS ct (phone) VALUES ($1)
 		ON CONFLICT (phone) DO UPDATE SET phone = excluded.phone
 		RETURNING `+contactColumns, phone))
