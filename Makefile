@@ -46,7 +46,7 @@ clean:
 bin/loadgen: FORCE
 	$(GO) build -o $@ ./cmd/loadgen
 
-## bench: engine benchmarks (~20 min); results added to docs/benchmarks.md.
+## bench: engine benchmarks (~7 min); results added to docs/benchmarks.md.
 bench: bin/textdesk bin/temporal bin/loadgen
 	./bin/loadgen bench
 
