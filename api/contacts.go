@@ -29,6 +29,7 @@ const (
 	maxContactRef     = 100
 	recentWithContact = 10
 	maxVisibleTo      = 100
+	maxAssignees      = 100 // default_assignees, as default_visible_to
 )
 
 // phoneLike: what a person types for a phone number or its start (two digits or more).
@@ -165,11 +166,14 @@ func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, status int
 }
 
 // patchContact: PATCH /v1/contacts/{id} {"name"?, "ref"?, "opted_out"?, "blocked"?,
-// "default_visible_to"?}. Anyone who sees the contact may rename it, set its ref, block
-// or unblock it and record an opt-out (which cancels its pending scheduled messages, as
-// STOP does); only an admin may opt a contact back in, since consent is the customer's
-// to give (they text START). default_visible_to (user ids, [] clears) restricts the
-// contact's new conversations; an agent must keep themselves on it.
+// "default_visible_to"?, "default_assignees"?}. Anyone who sees the contact may rename
+// it, set its ref, block or unblock it and record an opt-out (which cancels its pending
+// scheduled messages, as STOP does); only an admin may opt a contact back in, since
+// consent is the customer's to give (they text START). default_visible_to (user ids,
+// [] clears) restricts the contact's new conversations; default_assignees (user ids,
+// [] clears) assigns them instead of routing them. Both follow one rule: anyone who
+// sees the contact may set them, and an agent must keep themselves on a list they set.
+// The store checks the ids are users' and that the assignees are within the visibility.
 func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 	c, err := s.visibleContact(r)
 	if err != nil {
@@ -183,6 +187,7 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 		Blocked  optional[bool]   `json:"blocked"`
 
 		DefaultVisibleTo optional[[]string] `json:"default_visible_to"`
+		DefaultAssignees optional[[]string] `json:"default_assignees"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, err)
@@ -223,9 +228,13 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if p.Name == nil && p.Ref == nil && p.Blocked == nil && p.OptedOut == nil && p.DefaultVisibleTo == nil {
+	if p.DefaultAssignees, err = defaultAssignees(req.DefaultAssignees, user); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if p.Name == nil && p.Ref == nil && p.Blocked == nil && p.OptedOut == nil && p.DefaultVisibleTo == nil && p.DefaultAssignees == nil {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid,
-			"nothing to change; send name, ref, opted_out, blocked or default_visible_to"))
+			"nothing to change; send name, ref, opted_out, blocked, default_visible_to or default_assignees"))
 		return
 	}
 	if p.OptedOut != nil {
@@ -252,7 +261,25 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 // and, for an agent, themselves among them so they cannot lock themselves out of the
 // contact's next conversations. The store checks that every id is a user's.
 func defaultVisibleTo(o optional[[]string], user store.User) (*[]string, error) {
-	v, err := o.ptr("default_visible_to")
+	return contactUserList(o, "default_visible_to", maxVisibleTo, user,
+		"or you would not see the contact's new conversations; only an admin may leave themselves out")
+}
+
+// defaultAssignees validates a contact's new default assignment by the same rule as
+// its default visibility: ids without repeats and, for an agent, themselves among them
+// (an agent may take the contact's new conversations, alone or with others, but not
+// hand them to others alone, as they may assign a conversation only to themselves).
+// The store checks that every id is a user's and within the default visibility.
+func defaultAssignees(o optional[[]string], user store.User) (*[]string, error) {
+	return contactUserList(o, "default_assignees", maxAssignees, user,
+		"as agents may assign conversations only to themselves; only an admin may set it to others alone")
+}
+
+// contactUserList is the one rule for a contact's lists of users: present means a list
+// (null is refused), repeats are dropped, at most limit users, and a non-empty list set
+// by an agent includes the agent (why says why, in the refusal).
+func contactUserList(o optional[[]string], field string, limit int, user store.User, why string) (*[]string, error) {
+	v, err := o.ptr(field)
 	if v == nil || err != nil {
 		return nil, err
 	}
@@ -262,12 +289,11 @@ func defaultVisibleTo(o optional[[]string], user store.User) (*[]string, error) 
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) > maxVisibleTo {
-		return nil, conversation.Errorf(conversation.EUnprocessable, "default_visible_to lists %d users; the limit is %d", len(ids), maxVisibleTo)
+	if len(ids) > limit {
+		return nil, conversation.Errorf(conversation.EUnprocessable, "%s lists %d users; the limit is %d", field, len(ids), limit)
 	}
 	if len(ids) > 0 && user.Role != store.RoleAdmin && !slices.Contains(ids, user.ID) {
-		return nil, conversation.Errorf(conversation.EUnprocessable,
-			"default_visible_to must include you (%s), or you would not see the contact's new conversations; only an admin may leave themselves out", user.ID)
+		return nil, conversation.Errorf(conversation.EUnprocessable, "%s must include you (%s), %s", field, user.ID, why)
 	}
 	return &ids, nil
 }

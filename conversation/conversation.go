@@ -152,7 +152,13 @@ type State struct {
 	// VisibleTo restricts the conversation to these users (and admins); empty: the
 	// whole team sees it. Assignees and offers stay within it.
 	VisibleTo []string
-	Offer     *Offer
+	// DefaultAssignees are the contact's default assignees who qualified when the
+	// conversation was created (members of its team, on VisibleTo if restricted). When
+	// the conversation opens (the customer's first message reaches it) unassigned, they
+	// become its assignees instead of it being routed; either way the list is then
+	// dropped: it applies once. Empty (all conversations before the feature): routing.
+	DefaultAssignees []string
+	Offer            *Offer
 	// ExpiredOffer is the last offer that expired unaccepted, so a late accept is told
 	// why it failed.
 	ExpiredOffer *Offer
@@ -235,6 +241,7 @@ func (s State) InactiveAt() time.Time {
 func (s State) clone() State {
 	s.Assignees = slices.Clone(s.Assignees)
 	s.VisibleTo = slices.Clone(s.VisibleTo)
+	s.DefaultAssignees = slices.Clone(s.DefaultAssignees)
 	s.Scheduled = slices.Clone(s.Scheduled)
 	if s.Offer != nil {
 		o := *s.Offer

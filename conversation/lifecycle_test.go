@@ -203,6 +203,9 @@ func normState(s conversation.State) conversation.State {
 	if len(s.Scheduled) == 0 {
 		s.Scheduled = nil
 	}
+	if len(s.DefaultAssignees) == 0 {
+		s.DefaultAssignees = nil
+	}
 	return s
 }
 

@@ -112,10 +112,40 @@ func (m *machine) route() {
 	if s.Status != StatusNew || len(s.Assignees) > 0 || s.Offer != nil || s.RouteAttempt != 0 {
 		return
 	}
+	if m.assignDefaults() {
+		return // the contact's default assignees have it: nobody is offered it
+	}
 	s.Seq++
 	s.RouteAttempt = s.Seq
 	m.emit(ReserveAgent{Attempt: s.Seq, TeamID: s.TeamID, VisibleTo: slices.Clone(s.VisibleTo)})
 	m.touch()
+}
+
+// assignDefaults gives a conversation that opens new and unassigned to the contact's
+// default assignees (State.DefaultAssignees) who may see it, as an admin's assign
+// would: they are its assignees, it is active and they are told; nobody is offered it
+// and, as for any assignment made by people, neither capacity nor presence is checked.
+// It reports whether it assigned them. The list applies once, when the conversation
+// opens: it is dropped either way, so a conversation that opens assigned (an agent
+// wrote first) or that none of them may see any more is routed later as any other.
+func (m *machine) assignDefaults() bool {
+	s := &m.s
+	if len(s.DefaultAssignees) == 0 {
+		return false
+	}
+	users := slices.DeleteFunc(compact(s.DefaultAssignees), func(u string) bool { return !s.VisibleToUser(u) })
+	s.DefaultAssignees = nil
+	m.touch()
+	if s.Status != StatusNew || len(s.Assignees) > 0 || len(users) == 0 {
+		return false
+	}
+	m.withdrawOffer(NotifyOfferWithdrawn, "the conversation went to the contact's default assignees")
+	for _, u := range users {
+		m.emit(Notify{UserID: u, Kind: NotifyAssigned, Text: "a new conversation was assigned to you: you are a default assignee of its contact"})
+	}
+	s.Assignees = users
+	s.Status = StatusActive
+	return true
 }
 
 // withdrawOffer cancels a pending offer (its reservation goes with the next SaveState).
@@ -156,6 +186,12 @@ func (m *machine) inbound(ev InboundReceived) error {
 		s.Status = StatusActive
 		s.WrapUpDeadline = time.Time{}
 		m.emit(Notify{UserID: s.Owner(), Kind: NotifyReopened, Text: "the customer wrote during wrap-up; the conversation is open again"})
+	}
+	// The conversation opens: if nobody has it yet, the contact's default assignees
+	// take it. With chat off it is missed and auto-answered as any other, and keeps
+	// its defaults: they take it when chat comes back on (routeRequested).
+	if ev.ChatOn {
+		m.assignDefaults()
 	}
 	if s.Status == StatusNew && len(s.Assignees) == 0 && !ev.ChatOn {
 		s.Status = StatusMissed
@@ -467,6 +503,7 @@ func (m *machine) transfer(ev TransferRequested) error {
 		m.emitAfter(NudgeWaiting{TeamID: s.TeamID})
 		s.TeamID = ev.ToTeamID
 		s.Assignees = nil
+		s.DefaultAssignees = nil // chosen for the old team; the new one routes it
 		s.Status = StatusNew
 		m.route()
 	}

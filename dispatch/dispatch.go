@@ -200,6 +200,7 @@ func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, cont
 		ID: conv.ID, TeamID: conv.TeamID, ContactID: contact.ID, TeamNumber: conv.TeamNumber, Contact: contact.Phone,
 		Status: status, NextAction: conversation.Actor(conv.NextAction), NextActionSince: conv.NextActionSince,
 		OpenedAt: conv.OpenedAt, Settings: team.Settings(), VisibleTo: conv.VisibleTo,
+		DefaultAssignees: conv.DefaultAssignees,
 	}}
 }
 
@@ -240,6 +241,7 @@ func (d *Dispatcher) Reopen(ctx context.Context, conv store.Conversation, team s
 	opts, input := d.startOptions(reopened, team, contact)
 	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	input.State.Assignees = []string{ownerID}
+	input.State.DefaultAssignees = nil // the default assignment was for its first opening
 	input.State.Version = version
 	input.State.LastMessageAt = d.now().UTC() // the inactivity window starts again
 	if _, err := d.Temporal.ExecuteWorkflow(ctx, opts, workflows.Conversation, input); err != nil {

@@ -25,17 +25,21 @@ type Contact struct {
 	ConsentReason    *string    `json:"consent_reason"`
 	// DefaultVisibleTo restricts the contact's new conversations to these users (and
 	// admins); empty: no restriction.
-	DefaultVisibleTo []string  `json:"default_visible_to"`
+	DefaultVisibleTo []string `json:"default_visible_to"`
+	// DefaultAssignees are assigned the contact's new conversations instead of routing
+	// them (those of them who are members of the conversation's team and may see it);
+	// empty: new conversations are routed. Within DefaultVisibleTo when that is set.
+	DefaultAssignees []string  `json:"default_assignees"`
 	CreatedAt        time.Time `json:"created_at"`
 }
 
 const contactColumns = `ct.id, ct.phone, ct.name, ct.ref, ct.opted_out, ct.blocked, ct.consent_changed_at, ct.consent_reason,
-	ct.default_visible_to::text[], ct.created_at`
+	ct.default_visible_to::text[], ct.default_assignees::text[], ct.created_at`
 
 func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
 	var c Contact
 	err := row.Scan(&c.ID, &c.Phone, &c.Name, &c.Ref, &c.OptedOut, &c.Blocked, &c.ConsentChangedAt, &c.ConsentReason,
-		&c.DefaultVisibleTo, &c.CreatedAt)
+		&c.DefaultVisibleTo, &c.DefaultAssignees, &c.CreatedAt)
 	return c, err
 }
 

@@ -190,6 +190,10 @@ type ContactPatch struct {
 	// DefaultVisibleTo replaces the contact's default visibility (user ids; empty
 	// clears it). Every id must be a user's.
 	DefaultVisibleTo *[]string
+	// DefaultAssignees replaces the contact's default assignment (user ids; empty
+	// clears it). Every id must be a user's, and when the contact's default visibility
+	// (after this change) is not empty, every default assignee must be on it.
+	DefaultAssignees *[]string
 }
 
 // UpdateContact applies p and returns the contact afterwards.
@@ -207,13 +211,33 @@ func (s *Store) UpdateContact(ctx context.Context, id string, p ContactPatch) (C
 			return Contact{}, err
 		}
 	}
+	if p.DefaultAssignees != nil {
+		if err := checkUsers(ctx, tx, "default_assignees", *p.DefaultAssignees); err != nil {
+			return Contact{}, err
+		}
+	}
 	var phone string
 	var optedOut bool
+	var hidden *string // a default assignee left off the default visibility, if any
+	// The row lock the UPDATE takes makes the check of the result race-free: two
+	// requests changing the two lists at once cannot leave an assignee off the list.
 	err = tx.QueryRow(ctx, `UPDATE contacts SET name = coalesce($2, name), ref = coalesce($3, ref),
-			blocked = coalesce($4, blocked), default_visible_to = coalesce($5::uuid[], default_visible_to), updated_at = now()
-		WHERE id = $1 RETURNING phone, opted_out`, id, p.Name, p.Ref, p.Blocked, p.DefaultVisibleTo).Scan(&phone, &optedOut)
+			blocked = coalesce($4, blocked), default_visible_to = coalesce($5::uuid[], default_visible_to),
+			default_assignees = coalesce($6::uuid[], default_assignees), updated_at = now()
+		WHERE id = $1 RETURNING phone, opted_out,
+			(SELECT a::text FROM unnest(default_assignees) WITH ORDINALITY AS x (a, n)
+			 WHERE default_visible_to <> '{}' AND NOT (a = ANY (default_visible_to)) ORDER BY n LIMIT 1)`,
+		id, p.Name, p.Ref, p.Blocked, p.DefaultVisibleTo, p.DefaultAssignees).Scan(&phone, &optedOut, &hidden)
 	if err != nil {
 		return Contact{}, notFound(err, "contact")
+	}
+	if hidden != nil {
+		if p.DefaultAssignees != nil {
+			return Contact{}, conversation.Errorf(conversation.EUnprocessable,
+				"default_assignees: user %s is not in the contact's default_visible_to, so could not see the conversations assigned to them; add them to default_visible_to (in the same request) or leave them out", *hidden)
+		}
+		return Contact{}, conversation.Errorf(conversation.EUnprocessable,
+			"default_visible_to: user %s is one of the contact's default_assignees and must stay able to see its conversations; include them, or remove them from default_assignees (in the same request)", *hidden)
 	}
 	if p.OptedOut != nil && *p.OptedOut != optedOut {
 		if _, err := setConsent(ctx, tx, phone, *p.OptedOut, p.At, p.ConsentReason); err != nil {

@@ -36,6 +36,10 @@ type Conversation struct {
 	// VisibleTo: the only users (besides admins) who see a restricted conversation;
 	// empty for a conversation the whole team sees.
 	VisibleTo []string `json:"visible_to"`
+	// DefaultAssignees: the contact's default assignees who qualified when the
+	// conversation was created (see OpenConversation); only OpenConversation reads it,
+	// for the workflow's start input. Not part of the API's read model.
+	DefaultAssignees []string `json:"-"`
 }
 
 const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, ct.ref, c.team_number, c.status,
@@ -57,9 +61,10 @@ func scanConversation(row interface{ Scan(...any) error }) (Conversation, error)
 // creating it with status if there is none. An open conversation on that number that
 // was transferred to another team is found too, so the customer's next text joins it.
 // The partial unique index conversations_one_open decides races: of two concurrent
-// first messages, one inserts and both get its row.
+// first messages, one inserts and both get its row. The row comes with its
+// DefaultAssignees, which the workflow's start input carries.
 func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNumber string, status conversation.Status) (c Conversation, created bool, err error) {
-	c, err = scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`
+	c, err = scanOpenConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`, c.default_assignees::text[]
 		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
 		WHERE c.contact_id = $1 AND c.team_number = $2 AND c.status <> 'closed'
 		ORDER BY c.opened_at DESC LIMIT 1`, contactID, teamNumber))
@@ -68,16 +73,17 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		var id string
-		// A new conversation starts with its contact's default visibility.
-		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status, visible_to)
-			VALUES ($1, $2, $3, $4, $5, (SELECT default_visible_to FROM contacts WHERE id = $3))
+		// A new conversation starts with its contact's default visibility, and with
+		// those of the contact's default assignees it may go to (defaultAssigneesSQL).
+		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status, visible_to, default_assignees)
+			VALUES ($1, $2, $3, $4, $5, (SELECT default_visible_to FROM contacts WHERE id = $3), `+defaultAssigneesSQL+`)
 			ON CONFLICT (team_id, contact_id) WHERE status <> 'closed' DO NOTHING
 			RETURNING id`, uuid.NewString(), teamID, contactID, teamNumber, status).Scan(&id)
 		created = err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return c, false, err
 		}
-		c, err = scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`
+		c, err = scanOpenConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`, c.default_assignees::text[]
 			FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
 			WHERE c.team_id = $1 AND c.contact_id = $2 AND c.status <> 'closed'`, teamID, contactID))
 		if err == nil {
@@ -90,6 +96,31 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 	}
 	return c, false, conversation.Errorf(conversation.EUnavailable, "conversation is changing state; retry")
 }
+
+// defaultAssigneesSQL is the default assignment of a new conversation of contact $3 in
+// team $2: the contact's default assignees, in its order, who are members of the team
+// (a user's memberships go with the user) and, when the contact's new conversations
+// are restricted (its default_visible_to becomes the conversation's visible_to), on
+// that list: assignees are always people who may see the conversation. Empty when none
+// qualify; the conversation is then routed as any other.
+const defaultAssigneesSQL = `(SELECT coalesce(array_agg(d.user_id ORDER BY d.n), '{}')
+	FROM contacts dc, unnest(dc.default_assignees) WITH ORDINALITY AS d (user_id, n)
+	WHERE dc.id = $3
+	  AND EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $2 AND m.user_id = d.user_id)
+	  AND (dc.default_visible_to = '{}' OR d.user_id = ANY (dc.default_visible_to)))`
+
+// scanOpenConversation scans conversationColumns followed by default_assignees.
+func scanOpenConversation(row interface{ Scan(...any) error }) (Conversation, error) {
+	var defaults []string
+	c, err := scanConversation(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &defaults)...) }))
+	c.DefaultAssignees = defaults
+	return c, err
+}
+
+// scanFunc is a Scan method as a function.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // Conversation loads one conversation.
 func (s *Store) Conversation(ctx context.Context, id string) (Conversation, error) {
