@@ -64,12 +64,13 @@ func (s *Store) SearchConversations(ctx context.Context, q SearchQuery) (Convers
 	if pos.set {
 		where = append(where, `(c.opened_at, c.id) < (`+arg(pos.at)+`::timestamptz, `+arg(pos.id)+`::uuid)`)
 	}
-	// The matching contacts first, on their indexes (phone range, ref, name trigram):
-	// joined straight to conversations, the planner may rather walk every contact.
-	rows, err := s.pool.Query(ctx, `WITH matched AS MATERIALIZED (
-			SELECT ct.id FROM contacts ct WHERE `+strings.Join(match, " OR ")+`)
+	// The matching contacts first, on their indexes (phone range, ref, name trigram),
+	// with the columns the list shows: joined straight to conversations, or joined back
+	// to contacts for those columns, the planner may rather hash every contact.
+	rows, err := s.pool.Query(ctx, `WITH ct AS MATERIALIZED (
+			SELECT ct.id, ct.phone, ct.name, ct.ref FROM contacts ct WHERE `+strings.Join(match, " OR ")+`)
 		SELECT `+conversationColumns+`
-		FROM matched JOIN contacts ct ON ct.id = matched.id JOIN conversations c ON c.contact_id = ct.id
+		FROM ct JOIN conversations c ON c.contact_id = ct.id
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY c.opened_at DESC, c.id DESC LIMIT `+arg(q.Limit+1), args...)
 	if err != nil {
