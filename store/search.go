@@ -67,10 +67,10 @@ func (s *Store) SearchConversations(ctx context.Context, q SearchQuery) (Convers
 	// The matching contacts first, on their indexes (phone range, ref, name trigram),
 	// with the columns the list shows: joined straight to conversations, or joined back
 	// to contacts for those columns, the planner may rather hash every contact.
-	rows, err := s.pool.Query(ctx, `WITH ct AS MATERIALIZED (
+	rows, err := s.pool.Query(ctx, `WITH matched AS MATERIALIZED (
 			SELECT ct.id, ct.phone, ct.name, ct.ref FROM contacts ct WHERE `+strings.Join(match, " OR ")+`)
 		SELECT `+conversationColumns+`
-		FROM ct JOIN conversations c ON c.contact_id = ct.id
+		FROM matched ct JOIN conversations c ON c.contact_id = ct.id
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY c.opened_at DESC, c.id DESC LIMIT `+arg(q.Limit+1), args...)
 	if err != nil {
