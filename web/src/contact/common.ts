@@ -1,0 +1,156 @@
+// Helpers shared by the contact, search and supervisor screens: one way to call
+// the API (through the shell's client) and to show dates, numbers and errors.
+
+export class RequestError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+/** The shell passes the session's CSRF token (GET /v1/me's csrf_token). */
+export function setCsrfToken(t: string): void {
+  csrf = t;
+}
+
+async function call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  const h: Record<string, string> = { Accept: 'application/json', ...headers };
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrf) h['X-CSRF-Token'] = csrf;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new RequestError(0, 'network', 'The server could not be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new RequestError(res.status, e?.code ?? 'http', e?.message ?? `The server answered ${res.status}.`);
+  }
+  return data as T;
+}
+
+export const http = {
+  get: <T>(path: string) => call<T>('GET', path),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body ?? {}, headers),
+  put: <T>(path: string, body?: unknown) => call<T>('PUT', path, body ?? {}),
+  patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
+  del: <T = void>(path: string) => call<T>('DELETE', path),
+};
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** A fresh Idempotency-Key, so a retried submit creates nothing twice. */
+export function idempotencyKey(): string {
+  if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) return crypto.randomUUID();
+  return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export function fmtDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
+}
+
+export function fmtDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? iso : dateFmt.format(d);
+}
+
+/** "3 min", "2 h 5 min", "4 d": a duration in words short enough for a table. */
+export function fmtDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** "since 10 min" for a presence or a wait. */
+export function since(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '';
+  const t = new Date(iso).getTime();
+  if (isNaN(t)) return '';
+  return fmtDuration((now - t) / 1000);
+}
+
+/** +14155550123 -> +1 415 555 0123 (readable, not a full libphonenumber). */
+export function fmtPhone(e164: string): string {
+  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  if (m) return `+1 ${m[1]} ${m[2]} ${m[3]}`;
+  return e164;
+}
+
+/** Local date (YYYY-MM-DD) of a Date, for <input type=date>. */
+export function isoDay(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export const STATUS_WORDS: Record<string, string> = {
+  outbound: 'Waiting for a reply',
+  new: 'New',
+  missed: 'Missed',
+  active: 'Active',
+  wrap_up: 'Wrap-up',
+  closed: 'Closed',
+};
+
+/** Where the console shows a conversation and a contact. */
+export function conversationHref(id: string): string {
+  return `/c/${id}`;
+}
+export function contactHref(id: string): string {
+  return `/contacts/${id}`;
+}
+
+/**
+ * Rough check of a customer's mobile number before the server's real one
+ * (libphonenumber on the server decides and says why it refuses).
+ */
+export function phoneProblem(raw: string): string | null {
+  const v = raw.trim();
+  if (!v) return 'Enter the customer’s mobile number.';
+  if (!/^\+?[0-9 ()\-.]+$/.test(v)) return 'A phone number has only digits, spaces, ( ) - . and a leading +.';
+  const digits = v.replace(/\D/g, '');
+  if (digits.length < 7) return 'This number is too short.';
+  if (digits.length > 15) return 'This number is too long (at most 15 digits).';
+  return null;
+}

@@ -1,0 +1,197 @@
+// Search (GET /v1/search): conversations of the last 90 days by the customer's
+// number, ref or name, each linking to its conversation and its contact.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Conversation, ConversationPage, MeLike } from '../contact/types';
+import { STATUS_WORDS, contactHref, conversationHref, errorText, fmtDateTime, fmtPhone, http, qs } from '../contact/common';
+import { useTeams } from '../contact/teams';
+
+type Field = 'auto' | 'phone' | 'ref' | 'name';
+
+/** What "auto" searches by: digits and phone punctuation are a number, else a name. */
+export function guessField(q: string): Exclude<Field, 'auto'> {
+  return /^\+?[0-9][0-9 ()\-.]*$/.test(q.trim()) ? 'phone' : 'name';
+}
+
+export function problem(field: Exclude<Field, 'auto'>, q: string): string | null {
+  const v = q.trim();
+  if (!v) return 'Type a number, a ref or a name.';
+  if (field === 'name' && v.length < 3) return 'A name search needs at least 3 characters.';
+  if (v.length > 100) return 'At most 100 characters.';
+  return null;
+}
+
+function readURL(): { q: string; by: Field } {
+  const p = new URLSearchParams(location.search);
+  const by = p.get('by');
+  return { q: p.get('q') ?? '', by: by === 'phone' || by === 'ref' || by === 'name' ? by : 'auto' };
+}
+
+export function SearchPage({ me }: { me: MeLike }) {
+  const teams = useTeams(me);
+  const init = readURL();
+  const [q, setQ] = useState(init.q);
+  const [by, setBy] = useState<Field>(init.by);
+  const [team, setTeam] = useState('');
+  const [results, setResults] = useState<Conversation[] | null>(null);
+  const [cursor, setCursor] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [asked, setAsked] = useState<{ field: string; value: string } | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  const run = async (more: boolean) => {
+    const field = by === 'auto' ? guessField(q) : by;
+    const p = problem(field, q);
+    if (p) {
+      setError(p);
+      input.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError('');
+    try {
+      const page = await http.get<ConversationPage>(
+        `/v1/search${qs({ [field]: q.trim(), team: team || undefined, limit: 50, cursor: more ? cursor : undefined })}`,
+      );
+      setResults(more && results ? [...results, ...page.conversations] : page.conversations);
+      setCursor(page.next_cursor);
+      setAsked({ field, value: q.trim() });
+      if (!more) {
+        const u = new URL(location.href);
+        u.searchParams.set('q', q.trim());
+        if (by === 'auto') u.searchParams.delete('by');
+        else u.searchParams.set('by', by);
+        history.replaceState(history.state, '', u.toString());
+      }
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    if (init.q) void run(false);
+    else input.current?.focus();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const teamName = (id: string) => teams.find((t) => t.id === id)?.name ?? '';
+  const fieldWords: Record<string, string> = { phone: 'number', ref: 'ref', name: 'name' };
+
+  return (
+    <section class="sr-page" aria-labelledby="sr-h">
+      <h1 id="sr-h" class="sr-title">
+        Search
+      </h1>
+      <p class="sr-hint">Conversations opened in the last 90 days, by the customer’s number (or its first digits), ref or name.</p>
+      <form
+        class="sr-form"
+        role="search"
+        aria-label="Search conversations"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(false);
+        }}
+      >
+        <label class="ct-field sr-q">
+          <span>Search for</span>
+          <input
+            ref={input}
+            type="search"
+            value={q}
+            maxLength={100}
+            autoComplete="off"
+            placeholder="+1 415 555 0123, A-1234 or Ada"
+            onInput={(e) => setQ(e.currentTarget.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'sr-err' : undefined}
+          />
+        </label>
+        <label class="ct-field">
+          <span>By</span>
+          <select value={by} onChange={(e) => setBy(e.currentTarget.value as Field)}>
+            <option value="auto">Number or name</option>
+            <option value="phone">Number</option>
+            <option value="ref">Ref (exact)</option>
+            <option value="name">Name</option>
+          </select>
+        </label>
+        {teams.length > 1 && (
+          <label class="ct-field">
+            <span>Team</span>
+            <select value={team} onChange={(e) => setTeam(e.currentTarget.value)}>
+              <option value="">All my teams</option>
+              {teams.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <button type="submit" class="btn btn-primary" disabled={busy}>
+          Search
+        </button>
+      </form>
+      {error && (
+        <p id="sr-err" class="ct-error" role="alert">
+          {error}
+        </p>
+      )}
+      <p class="sr-count" role="status" aria-live="polite">
+        {busy && !results
+          ? 'Searching…'
+          : results && asked
+            ? `${results.length}${cursor ? '+' : ''} ${results.length === 1 ? 'conversation' : 'conversations'} for ${fieldWords[asked.field]} “${asked.value}”`
+            : ''}
+      </p>
+      {results && results.length > 0 && (
+        <table class="sr-table">
+          <caption class="visually-hidden">Search results</caption>
+          <thead>
+            <tr>
+              <th scope="col">Customer</th>
+              <th scope="col">Ref</th>
+              {teams.length > 1 && <th scope="col">Team</th>}
+              <th scope="col">Status</th>
+              <th scope="col">Opened</th>
+              <th scope="col">Last message</th>
+              <th scope="col">
+                <span class="visually-hidden">Links</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {results.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <a href={conversationHref(c.id)}>{c.contact_name || fmtPhone(c.contact_phone)}</a>
+                  {c.contact_name && <div class="sr-sub">{fmtPhone(c.contact_phone)}</div>}
+                </td>
+                <td>{c.contact_ref}</td>
+                {teams.length > 1 && <td>{teamName(c.team_id)}</td>}
+                <td>
+                  <span class={`sr-status sr-status-${c.status}`}>{STATUS_WORDS[c.status] ?? c.status}</span>
+                </td>
+                <td>{fmtDateTime(c.opened_at)}</td>
+                <td>{fmtDateTime(c.last_message_at)}</td>
+                <td>
+                  <a href={contactHref(c.contact_id)} aria-label={`Contact ${c.contact_name || c.contact_phone}`}>
+                    Contact
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {results && results.length === 0 && <p class="ct-muted">No conversations in the last 90 days match.</p>}
+      {cursor && (
+        <button type="button" class="btn" disabled={busy} onClick={() => run(true)}>
+          {busy ? 'Loading…' : 'More results'}
+        </button>
+      )}
+    </section>
+  );
+}
