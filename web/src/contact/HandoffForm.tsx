@@ -6,6 +6,7 @@ import type { ChatHandoffWithContact, MeLike } from './types';
 import { contactHref, errorText, fmtPhone, http, idempotencyKey, phoneProblem } from './common';
 import { TeamField, defaultTeam, useTeams } from './teams';
 import { NewTextForm } from './NewTextForm';
+import { Link } from '../lib/router';
 
 export interface HandoffFormProps {
   me: MeLike;
@@ -65,7 +66,7 @@ export function HandoffForm({ me, teamId, phone: phone0 = '', name: name0 = '', 
       <div class="ct-card">
         <p class="ct-ok" role="status">
           Handoff recorded: consent to text {fmtPhone(done.contact.phone)} is in{' '}
-          <a href={contactHref(done.contact.id)}>{done.contact.name || 'the contact'}’s history</a>. The text conversation starts
+          <Link href={contactHref(done.contact.id)}>{done.contact.name || 'the contact'}’s history</Link>. The text conversation starts
           with your first message:
         </p>
         <NewTextForm me={me} teamId={done.team_id} to={done.contact.phone} />

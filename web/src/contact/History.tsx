@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { HistoryItem, HistoryPage } from './types';
 import { STATUS_WORDS, conversationHref, errorText, fmtDateTime, http, qs } from './common';
+import { Link } from '../lib/router';
 
 const PAGE = 200;
 const MAX_ITEMS = 2000;
@@ -189,7 +190,7 @@ function HistoryRow({ item }: { item: HistoryItem }) {
       <>
         <div class="ct-item-head">
           <span class="ct-badge ct-badge-text">Text</span>
-          <a href={conversationHref(c.id)}>{KIND_LABEL.conversation}</a>
+          <Link href={conversationHref(c.id)}>{KIND_LABEL.conversation}</Link>
           {when}
         </div>
         <div class="ct-item-body">

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import type { MeLike, Message } from './types';
 import { conversationHref, errorText, http, idempotencyKey, phoneProblem } from './common';
 import { TeamField, defaultTeam, useTeams } from './teams';
+import { Link } from '../lib/router';
 
 export interface NewTextFormProps {
   me: MeLike;
@@ -105,7 +106,7 @@ export function NewTextForm({ me, teamId, to: fixedTo, onDone }: NewTextFormProp
       )}
       {sent && (
         <p class="ct-ok" role="status">
-          Sent. <a href={conversationHref(sent.conversation_id)}>Open the conversation</a> — it is in Mine, waiting for the customer.
+          Sent. <Link href={conversationHref(sent.conversation_id)}>Open the conversation</Link> — it is in Mine, waiting for the customer.
         </p>
       )}
       <button type="submit" class="btn btn-primary" disabled={busy}>

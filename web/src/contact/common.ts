@@ -1,64 +1,18 @@
 // Helpers shared by the contact, search and supervisor screens: one way to call
 // the API (through the shell's client) and to show dates, numbers and errors.
 
-export class RequestError extends Error {
-  constructor(
-    public status: number,
-    public code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { api, errorText as apiErrorText } from '../api';
 
-let csrf = '';
-/** The shell passes the session's CSRF token (GET /v1/me's csrf_token). */
-export function setCsrfToken(t: string): void {
-  csrf = t;
-}
-
-async function call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-  const h: Record<string, string> = { Accept: 'application/json', ...headers };
-  if (body !== undefined) h['Content-Type'] = 'application/json';
-  if (method !== 'GET' && csrf) h['X-CSRF-Token'] = csrf;
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
-  } catch {
-    throw new RequestError(0, 'network', 'The server could not be reached. Check your connection and try again.');
-  }
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let data: unknown = undefined;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new RequestError(res.status, e?.code ?? 'http', e?.message ?? `The server answered ${res.status}.`);
-  }
-  return data as T;
-}
-
+/** The shell's API client (cookie, CSRF token, readable errors), with the paths these screens build. */
 export const http = {
-  get: <T>(path: string) => call<T>('GET', path),
-  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body ?? {}, headers),
-  put: <T>(path: string, body?: unknown) => call<T>('PUT', path, body ?? {}),
-  patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
-  del: <T = void>(path: string) => call<T>('DELETE', path),
+  get: <T>(path: string) => api.get<T>(path),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => api.post<T>(path, body ?? {}, headers ? { headers } : {}),
+  put: <T>(path: string, body?: unknown) => api.put<T>(path, body ?? {}),
+  patch: <T>(path: string, body: unknown) => api.patch<T>(path, body),
+  del: <T = void>(path: string) => api.del<T>(path),
 };
 
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
+export const errorText = apiErrorText;
 
 /** A fresh Idempotency-Key, so a retried submit creates nothing twice. */
 export function idempotencyKey(): string {

@@ -1,30 +1,8 @@
 // Types of the /v1 answers the contact, search and supervisor screens read
 // (api/openapi.yaml is the source of truth; only the fields these screens use).
 
-export interface Conversation {
-  id: string;
-  team_id: string;
-  contact_id: string;
-  contact_phone: string;
-  contact_name: string;
-  contact_ref: string;
-  team_number: string;
-  status: 'outbound' | 'new' | 'missed' | 'active' | 'wrap_up' | 'closed';
-  next_action: 'agent' | 'customer' | 'none';
-  next_action_since: string;
-  last_message_at: string | null;
-  opened_at: string;
-  closed_at: string | null;
-  close_reason: string | null;
-  wrap_up_reason: string | null;
-  assignees: string[] | Array<{ id: string; name?: string }>;
-  visible_to: string[];
-}
-
-export interface ConversationPage {
-  conversations: Conversation[];
-  next_cursor?: string;
-}
+import type { Conversation } from '../types';
+export type { Conversation, ConversationPage, Message } from '../types';
 
 export interface Contact {
   id: string;
@@ -84,14 +62,6 @@ export interface HistoryItem {
 export interface HistoryPage {
   items: HistoryItem[];
   next_cursor?: string;
-}
-
-export interface Message {
-  id: string;
-  conversation_id: string;
-  status: string;
-  body: string;
-  created_at: string;
 }
 
 export interface TeamRef {

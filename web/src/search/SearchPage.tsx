@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation, ConversationPage, MeLike } from '../contact/types';
 import { STATUS_WORDS, contactHref, conversationHref, errorText, fmtDateTime, fmtPhone, http, qs } from '../contact/common';
 import { useTeams } from '../contact/teams';
+import { Link } from '../lib/router';
 
 type Field = 'auto' | 'phone' | 'ref' | 'name';
 
@@ -166,7 +167,7 @@ export function SearchPage({ me }: { me: MeLike }) {
             {results.map((c) => (
               <tr key={c.id}>
                 <td>
-                  <a href={conversationHref(c.id)}>{c.contact_name || fmtPhone(c.contact_phone)}</a>
+                  <Link href={conversationHref(c.id)}>{c.contact_name || fmtPhone(c.contact_phone)}</Link>
                   {c.contact_name && <div class="sr-sub">{fmtPhone(c.contact_phone)}</div>}
                 </td>
                 <td>{c.contact_ref}</td>
@@ -177,9 +178,9 @@ export function SearchPage({ me }: { me: MeLike }) {
                 <td>{fmtDateTime(c.opened_at)}</td>
                 <td>{fmtDateTime(c.last_message_at)}</td>
                 <td>
-                  <a href={contactHref(c.contact_id)} aria-label={`Contact ${c.contact_name || c.contact_phone}`}>
+                  <Link href={contactHref(c.contact_id)} aria-label={`Contact ${c.contact_name || c.contact_phone}`}>
                     Contact
-                  </a>
+                  </Link>
                 </td>
               </tr>
             ))}
