@@ -203,7 +203,7 @@ function Details({ contact, onSaved }: { contact: ContactDetail; onSaved: (c: Co
             </p>
           )}
           <div class="ct-row">
-            <button type="submit" class="btn btn-primary" disabled={busy}>
+            <button type="submit" class="btn primary" disabled={busy}>
               {busy ? 'Saving…' : 'Save'}
             </button>
             <button
@@ -311,7 +311,7 @@ function Consent({ contact, me, onSaved }: { contact: ContactDetail; me: MeLike;
           <div class="ct-row">
             <button
               type="button"
-              class="btn btn-danger"
+              class="btn danger solid"
               disabled={busy}
               onClick={() => patch(confirm === 'optout' ? { opted_out: true } : { blocked: true })}
             >

@@ -149,7 +149,7 @@ export function HandoffForm({ me, teamId, phone: phone0 = '', name: name0 = '', 
           {error}
         </p>
       )}
-      <button type="submit" class="btn btn-primary" disabled={busy}>
+      <button type="submit" class="btn primary" disabled={busy}>
         {busy ? 'Recording…' : 'Hand off to text'}
       </button>
     </form>

@@ -141,7 +141,7 @@ export function History({ contactId }: { contactId: string }) {
         {(from || to) && (
           <button
             type="button"
-            class="btn btn-small"
+            class="btn small"
             onClick={() => {
               setFrom('');
               setTo('');

@@ -56,7 +56,7 @@ export function LogForm({ me, teamId, contactId, onLogged }: { me: MeLike; teamI
           {error}
         </p>
       )}
-      <button type="submit" class="btn btn-primary" disabled={busy}>
+      <button type="submit" class="btn primary" disabled={busy}>
         {busy ? 'Saving…' : 'Add to history'}
       </button>
     </form>

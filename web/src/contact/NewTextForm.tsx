@@ -109,7 +109,7 @@ export function NewTextForm({ me, teamId, to: fixedTo, onDone }: NewTextFormProp
           Sent. <Link href={conversationHref(sent.conversation_id)}>Open the conversation</Link> — it is in Mine, waiting for the customer.
         </p>
       )}
-      <button type="submit" class="btn btn-primary" disabled={busy}>
+      <button type="submit" class="btn primary" disabled={busy}>
         {busy ? 'Sending…' : 'Send text'}
       </button>
     </form>

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation, ConversationPage, MeLike } from '../contact/types';
 import { STATUS_WORDS, contactHref, conversationHref, errorText, fmtDateTime, fmtPhone, http, qs } from '../contact/common';
 import { useTeams } from '../contact/teams';
-import { Link } from '../lib/router';
+import { Link, navigate, useLocation } from '../lib/router';
 
 type Field = 'auto' | 'phone' | 'ref' | 'name';
 
@@ -21,18 +21,14 @@ export function problem(field: Exclude<Field, 'auto'>, q: string): string | null
   return null;
 }
 
-function readURL(): { q: string; by: Field } {
-  const p = new URLSearchParams(location.search);
-  const by = p.get('by');
-  return { q: p.get('q') ?? '', by: by === 'phone' || by === 'ref' || by === 'name' ? by : 'auto' };
-}
-
-export function SearchPage({ me }: { me: MeLike }) {
+export function SearchPage({ me, query }: { me: MeLike; query: string }) {
   const teams = useTeams(me);
-  const init = readURL();
-  const [q, setQ] = useState(init.q);
-  const [by, setBy] = useState<Field>(init.by);
-  const [team, setTeam] = useState('');
+  const loc = useLocation();
+  const urlBy = loc.query.get('by');
+  const by0: Field = urlBy === 'phone' || urlBy === 'ref' || urlBy === 'name' ? urlBy : 'auto';
+  const [q, setQ] = useState(query);
+  const [by, setBy] = useState<Field>(by0);
+  const [team, setTeam] = useState(loc.query.get('team') ?? '');
   const [results, setResults] = useState<Conversation[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -40,30 +36,14 @@ export function SearchPage({ me }: { me: MeLike }) {
   const [asked, setAsked] = useState<{ field: string; value: string } | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
-  const run = async (more: boolean) => {
-    const field = by === 'auto' ? guessField(q) : by;
-    const p = problem(field, q);
-    if (p) {
-      setError(p);
-      input.current?.focus();
-      return;
-    }
+  const fetchPage = async (field: Exclude<Field, 'auto'>, value: string, teamId: string, after: string | undefined, prev: Conversation[]) => {
     setBusy(true);
     setError('');
     try {
-      const page = await http.get<ConversationPage>(
-        `/v1/search${qs({ [field]: q.trim(), team: team || undefined, limit: 50, cursor: more ? cursor : undefined })}`,
-      );
-      setResults(more && results ? [...results, ...page.conversations] : page.conversations);
+      const page = await http.get<ConversationPage>(`/v1/search${qs({ [field]: value, team: teamId || undefined, limit: 50, cursor: after })}`);
+      setResults([...prev, ...page.conversations]);
       setCursor(page.next_cursor);
-      setAsked({ field, value: q.trim() });
-      if (!more) {
-        const u = new URL(location.href);
-        u.searchParams.set('q', q.trim());
-        if (by === 'auto') u.searchParams.delete('by');
-        else u.searchParams.set('by', by);
-        history.replaceState(history.state, '', u.toString());
-      }
+      setAsked({ field, value });
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -71,17 +51,48 @@ export function SearchPage({ me }: { me: MeLike }) {
     }
   };
 
+  // The URL (?q=&by=&team=) is the search: the header's box, a reload or Back run it again.
+  const urlTeam = loc.query.get('team') ?? '';
   useEffect(() => {
-    if (init.q) void run(false);
-    else input.current?.focus();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+    setQ(query);
+    setBy(by0);
+    setTeam(urlTeam);
+    if (!query.trim()) {
+      setResults(null);
+      setAsked(null);
+      input.current?.focus();
+      return;
+    }
+    const field = by0 === 'auto' ? guessField(query) : by0;
+    const p = problem(field, query);
+    if (p) {
+      setError(p);
+      setResults(null);
+      return;
+    }
+    void fetchPage(field, query.trim(), urlTeam, undefined, []);
+  }, [query, by0, urlTeam]);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const field = by === 'auto' ? guessField(q) : by;
+    const p = problem(field, q);
+    if (p) {
+      setError(p);
+      input.current?.focus();
+      return;
+    }
+    navigate(`/search${qs({ q: q.trim(), by: by === 'auto' ? undefined : by, team: team || undefined })}`);
+  };
+  const more = () => {
+    if (asked) void fetchPage(asked.field as Exclude<Field, 'auto'>, asked.value, urlTeam, cursor, results ?? []);
+  };
 
   const teamName = (id: string) => teams.find((t) => t.id === id)?.name ?? '';
   const fieldWords: Record<string, string> = { phone: 'number', ref: 'ref', name: 'name' };
 
   return (
-    <section class="sr-page" aria-labelledby="sr-h">
+    <section class="page sr-page" aria-labelledby="sr-h">
       <h1 id="sr-h" class="sr-title">
         Search
       </h1>
@@ -90,10 +101,7 @@ export function SearchPage({ me }: { me: MeLike }) {
         class="sr-form"
         role="search"
         aria-label="Search conversations"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(false);
-        }}
+        onSubmit={submit}
       >
         <label class="ct-field sr-q">
           <span>Search for</span>
@@ -131,7 +139,7 @@ export function SearchPage({ me }: { me: MeLike }) {
             </select>
           </label>
         )}
-        <button type="submit" class="btn btn-primary" disabled={busy}>
+        <button type="submit" class="btn primary" disabled={busy}>
           Search
         </button>
       </form>
@@ -149,7 +157,7 @@ export function SearchPage({ me }: { me: MeLike }) {
       </p>
       {results && results.length > 0 && (
         <table class="sr-table">
-          <caption class="visually-hidden">Search results</caption>
+          <caption class="sr-only">Search results</caption>
           <thead>
             <tr>
               <th scope="col">Customer</th>
@@ -159,7 +167,7 @@ export function SearchPage({ me }: { me: MeLike }) {
               <th scope="col">Opened</th>
               <th scope="col">Last message</th>
               <th scope="col">
-                <span class="visually-hidden">Links</span>
+                <span class="sr-only">Links</span>
               </th>
             </tr>
           </thead>
@@ -189,7 +197,7 @@ export function SearchPage({ me }: { me: MeLike }) {
       )}
       {results && results.length === 0 && <p class="ct-muted">No conversations in the last 90 days match.</p>}
       {cursor && (
-        <button type="button" class="btn" disabled={busy} onClick={() => run(true)}>
+        <button type="button" class="btn" disabled={busy} onClick={more}>
           {busy ? 'Loading…' : 'More results'}
         </button>
       )}

@@ -97,7 +97,7 @@ export function ChatSwitch({ team, onChange, canEditAutoResponse = true, canTogg
         </label>
         {canEditAutoResponse && (
           <div class="ct-row">
-            <button type="submit" class="btn btn-primary" disabled={busy || !dirty}>
+            <button type="submit" class="btn primary" disabled={busy || !dirty}>
               Save auto-response
             </button>
             {dirty && (

@@ -150,7 +150,7 @@ export function Metrics({ team }: { team: Team }) {
           {error}
         </p>
       )}
-      <p class="visually-hidden" role="status" aria-live="polite">
+      <p class="sr-only" role="status" aria-live="polite">
         {loading ? 'Loading metrics…' : main ? 'Metrics loaded.' : ''}
       </p>
       {main && (

@@ -124,7 +124,7 @@ export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?:
         </p>
       )}
       <table class="sv-table">
-        <caption class="visually-hidden">Team members, their presence and load</caption>
+        <caption class="sr-only">Team members, their presence and load</caption>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -175,7 +175,7 @@ export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?:
           })}
         </tbody>
       </table>
-      <p class="visually-hidden" role="status" aria-live="polite">
+      <p class="sr-only" role="status" aria-live="polite">
         {announce}
       </p>
       {error && <p class="ct-error">Could not refresh: {error}</p>}

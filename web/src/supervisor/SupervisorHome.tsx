@@ -58,7 +58,7 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
   const allowed = admin || supervised.some((t) => t.id === teamId);
   if (!allowed) {
     return (
-      <section class="sv-page">
+      <section class="page sv-page">
         <h1 class="sv-title">Supervisor</h1>
         <p class="ct-error" role="alert">
           You are not a supervisor of this team. Supervisors and admins see its people, metrics and settings.
@@ -81,7 +81,7 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
   };
 
   return (
-    <section class="sv-page" aria-labelledby="sv-title">
+    <section class="page sv-page" aria-labelledby="sv-title">
       <div class="sv-top">
         <h1 id="sv-title" class="sv-title" ref={heading} tabIndex={-1}>
           Supervisor{team ? `: ${team.name}` : ''}

@@ -229,7 +229,7 @@ export function TeamSettings({ team, onChange, canEdit }: { team: Team; onChange
       )}
       {canEdit && (
         <div class="ct-row">
-          <button type="submit" class="btn btn-primary" disabled={busy}>
+          <button type="submit" class="btn primary" disabled={busy}>
             {busy ? 'Saving…' : 'Save settings'}
           </button>
           <button type="button" class="btn" onClick={() => setForm(toForm(team))}>

@@ -46,7 +46,7 @@ export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolea
           Templates
         </h2>
         {canEdit && editing !== 'new' && (
-          <button type="button" class="btn btn-primary" onClick={() => setEditing('new')}>
+          <button type="button" class="btn primary" onClick={() => setEditing('new')}>
             New template
           </button>
         )}
@@ -95,10 +95,10 @@ export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolea
                 </div>
                 {canEdit && (
                   <div class="ct-row">
-                    <button type="button" class="btn btn-small" onClick={() => setEditing(t.id)} aria-label={`Edit ${t.name}`}>
+                    <button type="button" class="btn small" onClick={() => setEditing(t.id)} aria-label={`Edit ${t.name}`}>
                       Edit
                     </button>
-                    <button type="button" class="btn btn-small btn-danger" onClick={() => remove(t)} aria-label={`Delete ${t.name}`}>
+                    <button type="button" class="btn small danger" onClick={() => remove(t)} aria-label={`Delete ${t.name}`}>
                       Delete
                     </button>
                   </div>
@@ -160,7 +160,7 @@ function TemplateForm({ teamId, template, onSaved, onCancel }: { teamId: string;
         </p>
       )}
       <div class="ct-row">
-        <button type="submit" class="btn btn-primary" disabled={busy}>
+        <button type="submit" class="btn primary" disabled={busy}>
           {busy ? 'Saving…' : template ? 'Save template' : 'Add template'}
         </button>
         <button type="button" class="btn" onClick={onCancel}>

@@ -105,7 +105,7 @@ export function Users({ teams, meId }: { teams: TeamRef[]; meId: string }) {
         !error && <p class="ct-muted">Loading users…</p>
       ) : (
         <table class="sv-table">
-          <caption class="visually-hidden">Users</caption>
+          <caption class="sr-only">Users</caption>
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -113,7 +113,7 @@ export function Users({ teams, meId }: { teams: TeamRef[]; meId: string }) {
               <th scope="col">Teams</th>
               <th scope="col">Status</th>
               <th scope="col">
-                <span class="visually-hidden">Actions</span>
+                <span class="sr-only">Actions</span>
               </th>
             </tr>
           </thead>
@@ -130,21 +130,21 @@ export function Users({ teams, meId }: { teams: TeamRef[]; meId: string }) {
                   <td>{u.disabled ? 'Disabled' : 'Active'}</td>
                   <td>
                     <div class="ct-row">
-                      <button type="button" class="btn btn-small" disabled={busy === u.id} onClick={() => reset(u)} aria-label={`Reset link for ${u.name}`}>
+                      <button type="button" class="btn small" disabled={busy === u.id} onClick={() => reset(u)} aria-label={`Reset link for ${u.name}`}>
                         Reset link
                       </button>
                       {u.id !== meId &&
                         (u.disabled ? (
-                          <button type="button" class="btn btn-small" disabled={busy === u.id} onClick={() => setDisabled(u, false)} aria-label={`Enable ${u.name}`}>
+                          <button type="button" class="btn small" disabled={busy === u.id} onClick={() => setDisabled(u, false)} aria-label={`Enable ${u.name}`}>
                             Enable
                           </button>
                         ) : (
-                          <button type="button" class="btn btn-small btn-danger" disabled={busy === u.id} onClick={() => setDisabled(u, true)} aria-label={`Disable ${u.name}`}>
+                          <button type="button" class="btn small danger" disabled={busy === u.id} onClick={() => setDisabled(u, true)} aria-label={`Disable ${u.name}`}>
                             Disable
                           </button>
                         ))}
                       {u.id !== meId && (
-                        <button type="button" class="btn btn-small" disabled={busy === u.id} onClick={() => endSessions(u)} aria-label={`End sessions of ${u.name}`}>
+                        <button type="button" class="btn small" disabled={busy === u.id} onClick={() => endSessions(u)} aria-label={`End sessions of ${u.name}`}>
                           End sessions
                         </button>
                       )}
@@ -178,7 +178,7 @@ function Invite({ teams, onCreated }: { teams: TeamRef[]; onCreated: (u: AdminUs
 
   if (!open)
     return (
-      <button type="button" class="btn btn-primary" onClick={() => setOpen(true)}>
+      <button type="button" class="btn primary" onClick={() => setOpen(true)}>
         Invite a user
       </button>
     );
@@ -240,7 +240,7 @@ function Invite({ teams, onCreated }: { teams: TeamRef[]; onCreated: (u: AdminUs
         </p>
       )}
       <div class="ct-row">
-        <button type="submit" class="btn btn-primary" disabled={busy}>
+        <button type="submit" class="btn primary" disabled={busy}>
           {busy ? 'Inviting…' : 'Invite'}
         </button>
         <button type="button" class="btn" onClick={() => setOpen(false)}>

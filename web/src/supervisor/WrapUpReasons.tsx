@@ -82,11 +82,11 @@ export function WrapUpReasons({ teamId, canEdit, onTeam }: { teamId: string; can
                   {canEdit && (
                     <span class="ct-row">
                       {r !== data.default_wrap_up_reason && (
-                        <button type="button" class="btn btn-small" disabled={busy} onClick={() => setDefault(r)} aria-label={`Make “${r}” the default`}>
+                        <button type="button" class="btn small" disabled={busy} onClick={() => setDefault(r)} aria-label={`Make “${r}” the default`}>
                           Make default
                         </button>
                       )}
-                      <button type="button" class="btn btn-small btn-danger" disabled={busy} onClick={() => remove(r)} aria-label={`Remove “${r}”`}>
+                      <button type="button" class="btn small danger" disabled={busy} onClick={() => remove(r)} aria-label={`Remove “${r}”`}>
                         Remove
                       </button>
                     </span>
@@ -106,7 +106,7 @@ export function WrapUpReasons({ teamId, canEdit, onTeam }: { teamId: string; can
                 <span>New reason</span>
                 <input type="text" maxLength={100} value={add} onInput={(e) => setAdd(e.currentTarget.value)} />
               </label>
-              <button type="submit" class="btn btn-primary" disabled={busy}>
+              <button type="submit" class="btn primary" disabled={busy}>
                 Add reason
               </button>
             </form>

@@ -62,7 +62,7 @@ function DataTable({ caption, points, series, fmt }: { caption: string; points: 
     <details class="ch-data">
       <summary>Show data</summary>
       <table class="sv-table">
-        <caption class="visually-hidden">{caption}</caption>
+        <caption class="sr-only">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">Period</th>
