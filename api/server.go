@@ -4,6 +4,7 @@
 package api
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -45,7 +46,12 @@ type Server struct {
 	// team gauges to it. Nil: a fresh one (telemetry.NewRegistry).
 	Metrics *prometheus.Registry
 
-	hub *eventHub
+	// Console is the built web console (web/dist's layout); nil: the one embedded in
+	// the binary (package web).
+	Console fs.FS
+
+	hub     *eventHub
+	console *console
 }
 
 // Handler builds the router.
@@ -58,9 +64,9 @@ func (s *Server) Handler() http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errNotFoundRoute)
-	})
+	// Unmatched GETs outside the API's namespaces are the console's (console.go).
+	s.console = newConsole(s.Console)
+	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		// HTTP requires a 405 to say which methods the resource does take.
 		var allowed []string

@@ -1,0 +1,218 @@
+// The console's frame: sign-in gate, header, sidebar, the routed main area, and the
+// global overlays (connection banner, offers). Screens live in their own modules.
+import type { ComponentChildren } from "preact";
+import { useEffect } from "preact/hooks";
+import { connection } from "./events";
+import { counts, loadCounts } from "./inbox/counts";
+import { InboxView } from "./inbox/view";
+import { lazy } from "./lib/lazy";
+import { Link, match, navigate, useLocation } from "./lib/router";
+import { useStore } from "./lib/store";
+import { isSupervisor, me, myTeams, signOut } from "./session";
+import { SignIn } from "./signin";
+import type { Inbox, Me } from "./types";
+
+// Screens not on the first paint are separate chunks.
+const SetPasswordPage = lazy(() => import("./account/setpassword").then((m) => m.SetPasswordPage));
+const AccountPage = lazy(() => import("./account/account").then((m) => m.AccountPage));
+const SearchPage = lazy(() => import("./search/index").then((m) => m.SearchPage));
+const NewTextPage = lazy(() => import("./contact/index").then((m) => m.NewTextPage));
+const ContactPage = lazy(() => import("./contact/index").then((m) => m.ContactPanel));
+const SupervisorPage = lazy(() => import("./supervisor/index").then((m) => m.SupervisorPage));
+
+export const INBOXES: { key: Inbox; label: string }[] = [
+  { key: "new", label: "New" },
+  { key: "missed", label: "Missed" },
+  { key: "mine", label: "Mine" },
+  { key: "team", label: "Team" },
+  { key: "other", label: "Other" },
+  { key: "archived", label: "Archived" },
+];
+
+export function App() {
+  const loc = useLocation();
+  const m = useStore(me);
+  // The invitation link works signed in or out.
+  if (loc.path === "/set-password") return <SetPasswordPage token={loc.query.get("token") ?? ""} />;
+  if (m === undefined) return <p class="splash muted" aria-busy="true">Loading textdesk…</p>;
+  if (m === null) return <SignIn />;
+  return <Shell me={m} />;
+}
+
+function Shell({ me: m }: { me: Me }) {
+  const loc = useLocation();
+  useEffect(() => {
+    void loadCounts();
+  }, [m.id]);
+  useEffect(() => {
+    if (loc.path === "/" || loc.path === "/signin") navigate("/inbox/mine", { replace: true });
+  }, [loc.path]);
+
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">Skip to content</a>
+      <Header me={m} />
+      <ConnectionBanner />
+      <div class="body">
+        <Sidebar me={m} />
+        <main id="main" class="main" tabIndex={-1}>
+          <Routes me={m} />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function Routes({ me: m }: { me: Me }) {
+  const { path, query } = useLocation();
+  let p: Record<string, string> | null;
+  if ((p = match("/inbox/:inbox", path)) || (p = match("/inbox/:inbox/c/:id", path))) {
+    return <InboxView inbox={p.inbox as Inbox} teamId={query.get("team") ?? undefined} conversationId={p.id} />;
+  }
+  if ((p = match("/c/:id", path))) return <InboxView inbox="mine" conversationId={p.id} />;
+  if (path === "/search") return <SearchPage query={query.get("q") ?? ""} />;
+  if (path === "/new") return <NewTextPage />;
+  if ((p = match("/contacts/:id", path))) return <ContactPage contactId={p.id} />;
+  if ((p = match("/supervisor/:teamId", path)) || (p = match("/supervisor/:teamId/:section", path))) {
+    return <SupervisorPage teamId={p.teamId} section={p.section} />;
+  }
+  if (path === "/account") return <AccountPage me={m} />;
+  return (
+    <section class="page">
+      <h1>Not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link href="/inbox/mine">Go to your conversations</Link>.
+      </p>
+    </section>
+  );
+}
+
+function Header({ me: m }: { me: Me }) {
+  return (
+    <header class="topbar">
+      <Link class="brand" href="/inbox/mine" aria-label="textdesk home">
+        <span class="brand-mark" aria-hidden="true">t</span>
+        <span>textdesk</span>
+      </Link>
+      <form
+        class="topsearch"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const q = new FormData(e.currentTarget).get("q");
+          navigate(`/search?q=${encodeURIComponent(String(q ?? ""))}`);
+        }}
+      >
+        <input type="search" name="q" aria-label="Search conversations" placeholder="Search phone, ref or name" />
+      </form>
+      <div class="topbar-end">
+        <HeaderSlot me={m} />
+        <Link class="btn ghost" href="/account" aria-label={`Account: ${m.name}`}>
+          <span class="avatar" aria-hidden="true">{initials(m.name)}</span>
+          <span class="hide-sm">{m.name}</span>
+        </Link>
+        <button class="btn ghost" type="button" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}
+
+/** Filled by the agent modules (presence control); kept separate so the frame stays small. */
+let headerSlot: (props: { me: Me }) => ComponentChildren = () => null;
+export function setHeaderSlot(fn: (props: { me: Me }) => ComponentChildren): void {
+  headerSlot = fn;
+}
+function HeaderSlot(props: { me: Me }) {
+  return <>{headerSlot(props)}</>;
+}
+
+function Sidebar({ me: m }: { me: Me }) {
+  const { path, query } = useLocation();
+  const all = useStore(counts);
+  const teams = myTeams(m);
+  const several = teams.length > 1;
+  const activeInbox = match("/inbox/:inbox", path)?.inbox ?? match("/inbox/:inbox/c/:id", path)?.inbox;
+  const activeTeam = query.get("team") ?? "";
+
+  // One group when the user is in one team; otherwise "All teams" plus a group per team.
+  const groups: { teamId: string; name: string }[] = several
+    ? [{ teamId: "", name: "All teams" }, ...teams.map((t) => ({ teamId: t.id, name: t.name }))]
+    : [{ teamId: "", name: teams[0]?.name ?? "Inbox" }];
+
+  return (
+    <nav class="sidebar" aria-label="Inboxes">
+      {groups.map((g) => (
+        <div class="side-group" key={g.teamId || "all"}>
+          <h2 class="side-title">{g.name}</h2>
+          <ul>
+            {INBOXES.map((ib) => {
+              const n = countFor(all, ib.key, g.teamId, teams.map((t) => t.id));
+              const unread = ib.key === "mine" ? (countFor(all, "mine_unread", g.teamId, teams.map((t) => t.id)) ?? 0) : 0;
+              const href = `/inbox/${ib.key}${g.teamId ? `?team=${g.teamId}` : ""}`;
+              const current = activeInbox === ib.key && activeTeam === g.teamId;
+              const label = `${ib.label}${n !== null ? ` ${n}` : ""}${unread ? `, ${unread} unread` : ""}${several ? ` (${g.name})` : ""}`;
+              return (
+                <li key={ib.key}>
+                  <Link class="side-link" href={href} aria-current={current ? "page" : undefined} aria-label={label}>
+                    <span>{ib.label}</span>
+                    {unread > 0 && <span class="badge unread" aria-hidden="true">{unread}</span>}
+                    {n !== null && <span class="count" aria-hidden="true">{n}</span>}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ))}
+      <div class="side-group">
+        <h2 class="side-title">Tools</h2>
+        <ul>
+          <li><Link class="side-link" href="/search" aria-current={path === "/search" ? "page" : undefined}>Search</Link></li>
+          <li><Link class="side-link" href="/new" aria-current={path === "/new" ? "page" : undefined}>New text</Link></li>
+          {teams.filter((t) => isSupervisor(m, t.id)).map((t) => (
+            <li key={t.id}>
+              <Link class="side-link" href={`/supervisor/${t.id}`} aria-current={path.startsWith(`/supervisor/${t.id}`) ? "page" : undefined}>
+                Supervise{several ? ` ${t.name}` : ""}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </nav>
+  );
+}
+
+function countFor(
+  all: Record<string, import("./types").InboxCounts>,
+  key: Inbox | "mine_unread",
+  teamId: string,
+  teamIds: string[],
+): number | null {
+  if (key === "archived") return null; // not counted by the API: it only grows
+  const ids = teamId ? [teamId] : teamIds;
+  let n = 0;
+  let any = false;
+  for (const id of ids) {
+    const c = all[id];
+    if (!c) continue;
+    any = true;
+    n += c[key];
+  }
+  return any ? n : null;
+}
+
+function ConnectionBanner() {
+  const state = useStore(connection);
+  if (state !== "reconnecting") return null;
+  return (
+    <div class="banner warn" role="status">
+      Connection lost. Reconnecting… Updates will catch up automatically.
+    </div>
+  );
+}
+
+export function initials(name: string): string {
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]!.toUpperCase()).join("") || "?";
+}
