@@ -6,36 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Metrics as M, Team } from './types';
 import { errorText, fmtDuration, http, qs } from '../contact/common';
 import { BarChart, LineChart, Ring, type Point } from './charts';
-
-export function todayIn(tz: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  } catch {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
-
-export function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-export function daysBetween(a: string, b: string): number {
-  return Math.round((new Date(`${b}T00:00:00Z`).getTime() - new Date(`${a}T00:00:00Z`).getTime()) / 86400000);
-}
-
-/** [from, to] date pairs (to included) covering the range: days, or weeks past 31 days. */
-export function buckets(from: string, to: string): Array<[string, string]> {
-  const n = daysBetween(from, to) + 1;
-  const step = n > 31 ? 7 : 1;
-  const out: Array<[string, string]> = [];
-  for (let d = from; daysBetween(d, to) >= 0; d = addDays(d, step)) {
-    const end = addDays(d, step - 1);
-    out.push([d, daysBetween(end, to) < 0 ? to : end]);
-  }
-  return out;
-}
+import { addDays, buckets, daysBetween, todayIn } from './logic';
 
 const shortDay = (d: string) => {
   const [, m, day] = d.split('-');

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { BusinessHours, Day, Interval, Team } from './types';
 import { errorText, fmtPhone, http } from '../contact/common';
+import { formatIntervals, parseIntervals } from './logic';
 
 const DAYS: Array<[Day, string]> = [
   ['mon', 'Monday'],
@@ -13,26 +14,6 @@ const DAYS: Array<[Day, string]> = [
   ['sat', 'Saturday'],
   ['sun', 'Sunday'],
 ];
-
-/** "09:00-12:00, 13:00-17:00" <-> [["09:00","12:00"],["13:00","17:00"]]. */
-export function formatIntervals(iv: Interval[] | undefined): string {
-  return (iv ?? []).map(([a, b]) => `${a}-${b}`).join(', ');
-}
-
-export function parseIntervals(s: string): Interval[] | string {
-  const out: Interval[] = [];
-  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$/.exec(part);
-    if (!m) return `“${part}” is not like 09:00-17:00`;
-    const a = `${m[1]!.padStart(2, '0')}:${m[2]}`;
-    const b = `${m[3]!.padStart(2, '0')}:${m[4]}`;
-    const ok = (t: string) => /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/.test(t);
-    if (!ok(a) || !ok(b)) return `“${part}” has a time that does not exist`;
-    if (b <= a) return `“${part}” closes before it opens`;
-    out.push([a, b]);
-  }
-  return out;
-}
 
 interface Form {
   name: string;

@@ -3,14 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Template } from './types';
 import { errorText, http } from '../contact/common';
-
-export function templateProblem(name: string, body: string): string | null {
-  if (!name.trim()) return 'Give the template a name.';
-  if (!body.trim()) return 'Write the template’s text.';
-  const bad = body.replace(/\{\{[A-Za-z][A-Za-z0-9_]*\}\}/g, '').includes('{{');
-  if (bad) return 'Placeholders are written {{name}}: a letter, then letters, digits or _.';
-  return null;
-}
+import { templateProblem } from './logic';
 
 export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolean }) {
   const [list, setList] = useState<Template[] | null>(null);
