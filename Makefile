@@ -89,3 +89,10 @@ bench-api: bin/apibench
 	./bin/apibench -out docs/benchmarks.md
 
 FORCE:
+
+# --- make screenshots (issue 12): owned by the console's browser tests -------------------
+.PHONY: screenshots
+## screenshots: a stack with demo data, and a PNG of each main console screen, light and
+## dark, written to docs/console/ by real Chromium (e2e/console_screenshots_test.go).
+screenshots: web bin/temporal
+	$(GO) test -count=1 -v -run '^TestScreenshots$$' ./e2e -screenshots=$(CURDIR)/docs/console
