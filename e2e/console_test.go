@@ -44,13 +44,16 @@ func (s *stack) requireConsole(t *testing.T) {
 // into this branch yet). TODO(console tests): remove once main has POST /v1/sessions.
 func (s *stack) requireSignIn(t *testing.T) {
 	t.Helper()
-	resp, err := http.Post(s.apiURL+"/v1/sessions", "application/json", strings.NewReader(`{"email":"nobody@e2e.invalid","password":"x"}`))
+	resp, err := http.Get(s.apiURL + "/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	spec, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-		t.Skip("POST /v1/sessions is missing (the auth branch is not merged here yet): console browser tests skipped")
+	for _, path := range []string{"/v1/sessions:", "/v1/password-resets/{token}:", "/v1/users/{id}/password-reset:"} {
+		if !strings.Contains(string(spec), "\n  "+path) {
+			t.Skipf("the API has no %s yet (the auth branch is not merged here): console browser tests skipped", strings.TrimSuffix(path, ":"))
+		}
 	}
 }
 
