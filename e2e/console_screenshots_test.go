@@ -37,6 +37,7 @@ func buildDemo(t *testing.T, s *stack) demo {
 	t.Helper()
 	ctx := context.Background()
 	s.exec("UPDATE teams SET name = 'Demo Support' WHERE id = $1", s.team.ID)
+	s.exec("UPDATE teams SET name = 'Billing' WHERE name = $1", "Other "+t.Name())
 	if err := s.store.SetTeamRules(ctx, s.team.ID, store.TeamRules{OfferTimeoutSeconds: 900, WrapUpReasons: []string{"Resolved", "Follow-up needed", "Spam"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -112,12 +112,14 @@ func TestConsole(t *testing.T) {
 	if err := s.store.SetTeamRules(ctx, s.team.ID, store.TeamRules{OfferTimeoutSeconds: 120, WrapUpReasons: []string{"Resolved", "Spam"}}); err != nil {
 		t.Fatal(err)
 	}
-	sup := s.newAdmin("Sam Supervisor", s.team.ID)
+	admin := s.newAdmin("Ada Admin") // of no team: sets passwords and roles only
+	sup := s.newAgent("Sam Supervisor", "away")
+	s.mustAct(admin, "PUT", "/v1/teams/"+s.team.ID+"/members/"+sup.user.ID, map[string]string{"role": "supervisor"}, http.StatusNoContent)
 	alice := s.newAgent("Alice Archer", "away")
 	bob := s.newAgent("Bob Baker", "away")
 	const pw = "correct horse battery staple"
 	for _, a := range []agent{sup, alice, bob} {
-		s.setPassword(sup, a.user, pw)
+		s.setPassword(admin, a.user, pw)
 	}
 	step("stack up, users have passwords")
 
