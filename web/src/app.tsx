@@ -1,7 +1,9 @@
 // The console's frame: sign-in gate, header, sidebar, the routed main area, and the
 // global overlays (connection banner, offers). Screens live in their own modules.
-import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
+import "./agent/alerts";
+import { OfferPopovers } from "./agent/offers";
+import { PresenceControl, RonaBanner } from "./agent/presence";
 import { connection } from "./events";
 import { counts, loadCounts } from "./inbox/counts";
 import { InboxView } from "./inbox/view";
@@ -53,6 +55,8 @@ function Shell({ me: m }: { me: Me }) {
       <a class="skip" href="#main">Skip to content</a>
       <Header me={m} />
       <ConnectionBanner />
+      <RonaBanner />
+      <OfferPopovers />
       <div class="body">
         <Sidebar me={m} />
         <main id="main" class="main" tabIndex={-1}>
@@ -106,7 +110,7 @@ function Header({ me: m }: { me: Me }) {
         <input type="search" name="q" aria-label="Search conversations" placeholder="Search phone, ref or name" />
       </form>
       <div class="topbar-end">
-        <HeaderSlot me={m} />
+        <PresenceControl me={m} />
         <Link class="btn ghost" href="/account" aria-label={`Account: ${m.name}`}>
           <span class="avatar" aria-hidden="true">{initials(m.name)}</span>
           <span class="hide-sm">{m.name}</span>
@@ -117,15 +121,6 @@ function Header({ me: m }: { me: Me }) {
       </div>
     </header>
   );
-}
-
-/** Filled by the agent modules (presence control); kept separate so the frame stays small. */
-let headerSlot: (props: { me: Me }) => ComponentChildren = () => null;
-export function setHeaderSlot(fn: (props: { me: Me }) => ComponentChildren): void {
-  headerSlot = fn;
-}
-function HeaderSlot(props: { me: Me }) {
-  return <>{headerSlot(props)}</>;
 }
 
 function Sidebar({ me: m }: { me: Me }) {

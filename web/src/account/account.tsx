@@ -2,6 +2,8 @@
 import { useState } from "preact/hooks";
 import { api, errorText } from "../api";
 import type { Me } from "../types";
+import { PreferencesPanel } from "./preferences";
+import { Sessions } from "./sessions";
 
 export function AccountPage({ me }: { me: Me }) {
   return (
@@ -10,7 +12,9 @@ export function AccountPage({ me }: { me: Me }) {
       <p class="muted">
         {me.name} · {me.email} · {me.role}
       </p>
+      <PreferencesPanel />
       <ChangePassword />
+      <Sessions />
     </section>
   );
 }
