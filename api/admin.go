@@ -189,7 +189,8 @@ type createUserRequest struct {
 }
 
 // createUser: POST /v1/users {"name", "email", "role", "team_ids"?} — admins create a
-// user; an email in use is 409, an unknown team 400. Tokens are issued separately.
+// user; an email in use is 409, an unknown team 400. The answer carries a one-time
+// set-password link for the new user; tokens are issued separately.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	if err := requireAdmin(r, "create a user"); err != nil {
 		writeError(w, r, err)
@@ -224,12 +225,13 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			teamIDs = append(teamIDs, id)
 		}
 	}
-	user, err := s.Store.CreateUser(r.Context(), name, email, req.Role, teamIDs)
+	user, secret, expires, err := s.Store.InviteUser(r.Context(), name, email, req.Role, teamIDs, setPasswordTTL)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, user)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, invitation{user, s.setPasswordURL(secret), expires})
 }
 
 // createToken: POST /v1/users/{id}/tokens {"label"?} — admins issue a user an API

@@ -29,6 +29,8 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case "method_not_allowed":
 		return http.StatusMethodNotAllowed
+	case codeTooManyRequests:
+		return http.StatusTooManyRequests
 	case conversation.EUnavailable:
 		return http.StatusServiceUnavailable
 	}

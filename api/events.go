@@ -49,6 +49,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	wake, unsubscribe := s.hub.subscribe(user.ID)
 	defer unsubscribe()
+	// The stream ends within CredentialCheck once the caller's credential stops holding.
+	ctx, end := context.WithCancel(r.Context())
+	defer end()
+	defer s.creds.watch(credentialFrom(r), end)()
 	src := eventSource{
 		fetch: func(ctx context.Context, after int64) ([]store.AgentEvent, error) {
 			return s.Store.AgentEvents(ctx, user.ID, after, eventBatch)
@@ -59,7 +63,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		poll:      cmp.Or(s.EventPoll, defaultEventPoll),
 		heartbeat: cmp.Or(s.EventHeartbeat, defaultEventHeartbeat),
 	}
-	if err := src.stream(r.Context(), w, after); err != nil && r.Context().Err() == nil {
+	if err := src.stream(ctx, w, after); err != nil && r.Context().Err() == nil {
 		loggerFrom(r).Warn("event stream ended", "error", err)
 	}
 }

@@ -7,18 +7,29 @@ import (
 	"github.com/textdesk/textdesk/store"
 )
 
-// getMe: GET /v1/me — the caller, their role, teams and presence.
+// getMe: GET /v1/me — the caller, their role, teams and presence (and the session's
+// CSRF token when signed in with the cookie).
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
-	user := userFrom(r)
+	s.writeMe(w, r, userFrom(r), credentialFrom(r).session)
+}
+
+// writeMe answers the GET /v1/me body for user, signed in with ses (nil: a token).
+func (s *Server) writeMe(w http.ResponseWriter, r *http.Request, user store.User, ses *store.Session) {
 	p, err := s.Store.GetPresence(r.Context(), user.ID)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	csrf := ""
+	if ses != nil {
+		csrf = ses.CSRFToken
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	writeJSON(w, http.StatusOK, struct {
 		store.User
-		Presence store.Presence `json:"presence"`
-	}{user, p})
+		Presence  store.Presence `json:"presence"`
+		CSRFToken string         `json:"csrf_token,omitempty"`
+	}{user, p, csrf})
 }
 
 // putPresence: PUT /v1/me/presence {"state": "available"|"away"|"offline"}. RONA is set

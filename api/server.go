@@ -4,6 +4,7 @@
 package api
 
 import (
+	"cmp"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -46,11 +47,16 @@ type Server struct {
 	// team gauges to it. Nil: a fresh one (telemetry.NewRegistry).
 	Metrics *prometheus.Registry
 
+	// SessionIdle and SessionLifetime end browser sessions (defaults 12 h and 7 days);
+	// CredentialCheck is how often open event streams re-check their credential
+	// (default 2 s).
+	SessionIdle, SessionLifetime, CredentialCheck time.Duration
 	// Console is the built web console (web/dist's layout); nil: the one embedded in
 	// the binary (package web).
 	Console fs.FS
 
 	hub     *eventHub
+	creds   *credWatch
 	console *console
 }
 
@@ -61,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	validator := client.NewRequestValidator(s.TwilioAuthToken)
 	s.hub = &eventHub{store: s.Store, log: s.Log}
+	s.creds = &credWatch{store: s.Store, log: s.Log, idle: s.sessionIdle(), interval: cmp.Or(s.CredentialCheck, 2*time.Second)}
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
@@ -90,8 +97,21 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/status", s.statusCallback)
 	})
 
+	// Without a credential: signing in, and set-password links (the secret is the proof).
+	r.Post("/v1/sessions", s.createSession)
+	r.Get("/v1/password-resets/{token}", s.getPasswordReset)
+	r.Post("/v1/password-resets/{token}", s.postPasswordReset)
+
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.authenticate)
+		r.Delete("/sessions/current", s.deleteCurrentSession)
+		r.Get("/me/sessions", s.listMySessions)
+		r.Delete("/me/sessions/{id}", s.deleteMySession)
+		r.Put("/me/password", s.putMyPassword)
+		r.Get("/users", s.listUsers)
+		r.Patch("/users/{id}", s.patchUser)
+		r.Delete("/users/{id}/sessions", s.deleteUserSessions)
+		r.Post("/users/{id}/password-reset", s.createPasswordReset)
 		r.Get("/me", s.getMe)
 		r.Put("/me/presence", s.putPresence)
 		r.Get("/me/offers", s.getOffers)

@@ -47,6 +47,11 @@ type Config struct {
 	// the worker deletes older ones every hour.
 	EventRetention time.Duration `env:"TEXTDESK_EVENT_RETENTION" envDefault:"720h"`
 
+	// SessionIdleTimeout ends a browser session unused for this long; SessionLifetime
+	// ends it this long after sign-in, used or not.
+	SessionIdleTimeout time.Duration `env:"TEXTDESK_SESSION_IDLE_TIMEOUT" envDefault:"12h"`
+	SessionLifetime    time.Duration `env:"TEXTDESK_SESSION_LIFETIME" envDefault:"168h"`
+
 	// WorkerMetricsAddr is where the worker serves GET /metrics; set empty, nowhere.
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" envDefault:"127.0.0.1:9464"`
 
@@ -89,6 +94,12 @@ func FromEnv() (Config, error) {
 	// A shorter retention would prune events a reconnecting console still needs.
 	if c.EventRetention < time.Hour {
 		return c, fmt.Errorf("TEXTDESK_EVENT_RETENTION %s must be at least 1h", c.EventRetention)
+	}
+	// Last-used times are kept to the minute: a shorter idle timeout would end sessions
+	// in use.
+	if c.SessionIdleTimeout < 5*time.Minute || c.SessionLifetime < c.SessionIdleTimeout {
+		return c, fmt.Errorf("TEXTDESK_SESSION_IDLE_TIMEOUT (%s) must be at least 5m and at most TEXTDESK_SESSION_LIFETIME (%s)",
+			c.SessionIdleTimeout, c.SessionLifetime)
 	}
 	return c, nil
 }

@@ -27,14 +27,19 @@ func TestFromEnvDefaultsAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.SessionIdleTimeout != 12*time.Hour || c.SessionLifetime != 7*24*time.Hour {
+		t.Errorf("session defaults = idle %s, lifetime %s", c.SessionIdleTimeout, c.SessionLifetime)
+	}
 	if c.SendRate != 1 || c.ValidityPeriod != 4*time.Hour || c.TrustedProxy || c.EventRetention != 30*24*time.Hour {
 		t.Errorf("defaults = rate %v validity %s proxy %v", c.SendRate, c.ValidityPeriod, c.TrustedProxy)
 	}
 	for name, value := range map[string]string{
-		"SMS_DEFAULT_SEND_RATE":       "0",
-		"SMS_VALIDITY_PERIOD":         "11h",
-		"TWILIO_AUTH_TOKEN_SECONDARY": "not-alphanumeric",
-		"TEXTDESK_EVENT_RETENTION":    "5m",
+		"SMS_DEFAULT_SEND_RATE":         "0",
+		"SMS_VALIDITY_PERIOD":           "11h",
+		"TWILIO_AUTH_TOKEN_SECONDARY":   "not-alphanumeric",
+		"TEXTDESK_EVENT_RETENTION":      "5m",
+		"TEXTDESK_SESSION_IDLE_TIMEOUT": "1m",
+		"TEXTDESK_SESSION_LIFETIME":     "1h", // shorter than the default idle timeout
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)

@@ -34,40 +34,45 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 // CreateUser inserts a user in teamIDs, in one transaction. An email already in use
 // is a conflict; an unknown team is invalid (it names the team).
 func (s *Store) CreateUser(ctx context.Context, name, email, role string, teamIDs []string) (User, error) {
-	for _, id := range teamIDs {
-		if !validUUID(id) {
-			return User{}, conversation.Errorf(conversation.EInvalid, "team_ids: %q is not a team id (a UUID)", id)
-		}
-	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return User{}, err
-	}
-	defer tx.Rollback(ctx)
 	var id string
-	err = tx.QueryRow(ctx, `INSERT INTO users (name, email, role) VALUES ($1, $2, $3) RETURNING id`, name, email, role).Scan(&id)
-	if isUniqueViolation(err, "users_email_key") {
-		return User{}, conversation.Errorf(conversation.EConflict, "a user with email %q exists already", email)
-	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		id, err = createUser(ctx, tx, name, email, role, teamIDs)
+		return err
+	})
 	if err != nil {
-		return User{}, err
-	}
-	var known []string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(id::text), '{}') FROM teams WHERE id = ANY($1::uuid[])`, teamIDs).Scan(&known); err != nil {
-		return User{}, err
-	}
-	for _, t := range teamIDs {
-		if !slices.Contains(known, t) {
-			return User{}, conversation.Errorf(conversation.EInvalid, "team_ids: team %s does not exist", t)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, t, id); err != nil {
-			return User{}, err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return User{}, err
 	}
 	return s.UserByID(ctx, id)
+}
+
+func createUser(ctx context.Context, tx pgx.Tx, name, email, role string, teamIDs []string) (string, error) {
+	for _, id := range teamIDs {
+		if !validUUID(id) {
+			return "", conversation.Errorf(conversation.EInvalid, "team_ids: %q is not a team id (a UUID)", id)
+		}
+	}
+	var id string
+	err := tx.QueryRow(ctx, `INSERT INTO users (name, email, role) VALUES ($1, $2, $3) RETURNING id`, name, email, role).Scan(&id)
+	if isUniqueViolation(err, "users_email_key") {
+		return "", conversation.Errorf(conversation.EConflict, "a user with email %q exists already", email)
+	}
+	if err != nil {
+		return "", err
+	}
+	var known []string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(id::text), '{}') FROM teams WHERE id = ANY($1::uuid[])`, teamIDs).Scan(&known); err != nil {
+		return "", err
+	}
+	for _, t := range teamIDs {
+		if !slices.Contains(known, t) {
+			return "", conversation.Errorf(conversation.EInvalid, "team_ids: team %s does not exist", t)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, t, id); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
 }
 
 // RemoveTeamMember takes a user out of a team; not a member is not found.

@@ -46,16 +46,25 @@ func HashToken(token string) []byte {
 
 // UserByToken finds the user owning an unrevoked token.
 func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
+	u, _, err := s.AuthByToken(ctx, token)
+	return u, err
+}
+
+// AuthByToken finds the user owning an unrevoked token, and the token's id; a
+// disabled user's tokens are refused.
+func (s *Store) AuthByToken(ctx context.Context, token string) (User, string, error) {
 	if !strings.HasPrefix(token, tokenPrefix) {
-		return User{}, notFound(pgx.ErrNoRows, "token")
+		return User{}, "", notFound(pgx.ErrNoRows, "token")
 	}
 	var u User
+	var id string
 	err := s.pool.QueryRow(ctx, `SELECT u.id, u.name, u.email, u.role,
-			coalesce((SELECT array_agg(m.team_id::text ORDER BY m.team_id) FROM team_members m WHERE m.user_id = u.id), '{}')
+			coalesce((SELECT array_agg(m.team_id::text ORDER BY m.team_id) FROM team_members m WHERE m.user_id = u.id), '{}'),
+			t.id
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, HashToken(token)).
-		Scan(&u.ID, &u.Name, &u.Email, &u.Role, &u.TeamIDs)
-	return u, notFound(err, "token")
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, HashToken(token)).
+		Scan(&u.ID, &u.Name, &u.Email, &u.Role, &u.TeamIDs, &id)
+	return u, id, notFound(err, "token")
 }
 
 // UpsertUser creates a user or updates the name and role of the one with that email.

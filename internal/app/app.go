@@ -105,6 +105,8 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		TwilioAuthToken: cfg.TwilioAuthToken,
 		Log:             log.With("component", "api"),
 		Stopping:        ctx.Done(),
+		SessionIdle:     cfg.SessionIdleTimeout,
+		SessionLifetime: cfg.SessionLifetime,
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
