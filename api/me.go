@@ -15,10 +15,17 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	teams, err := s.Store.UserTeams(r.Context(), user)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		store.User
 		Presence store.Presence `json:"presence"`
-	}{user, p})
+		// Teams: with names and the caller's role (admins: every team, as supervisor).
+		Teams []store.TeamRef `json:"teams"`
+	}{user, p, teams})
 }
 
 // putPresence: PUT /v1/me/presence {"state": "available"|"away"|"offline"}. RONA is set

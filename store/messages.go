@@ -24,24 +24,24 @@ const (
 
 // Message is one SMS in a conversation.
 type Message struct {
-	ID             string     `json:"id"`
-	ConversationID string     `json:"conversation_id"`
-	Direction      string     `json:"direction"`
-	Kind           string     `json:"kind"`
-	AuthorID       *string    `json:"author_id"`
+	ID             string  `json:"id"`
+	ConversationID string  `json:"conversation_id"`
+	Direction      string  `json:"direction"`
+	Kind           string  `json:"kind"`
+	AuthorID       *string `json:"author_id"`
 	// AuthorName: the author's name (null for customer and automatic messages).
-	AuthorName *string `json:"author_name"`
-	From           string     `json:"from"`
-	To             string     `json:"to"`
-	Body           string     `json:"body"`
-	Status         string     `json:"status"`
-	TwilioSID      *string    `json:"twilio_sid"`
-	Segments       int        `json:"segments"`
-	ErrorCode      *int       `json:"error_code"`
-	ErrorMessage   *string    `json:"error_message"`
-	CreatedAt      time.Time  `json:"created_at"`
-	SentAt         *time.Time `json:"sent_at"`
-	DeliveredAt    *time.Time `json:"delivered_at"`
+	AuthorName   *string    `json:"author_name"`
+	From         string     `json:"from"`
+	To           string     `json:"to"`
+	Body         string     `json:"body"`
+	Status       string     `json:"status"`
+	TwilioSID    *string    `json:"twilio_sid"`
+	Segments     int        `json:"segments"`
+	ErrorCode    *int       `json:"error_code"`
+	ErrorMessage *string    `json:"error_message"`
+	CreatedAt    time.Time  `json:"created_at"`
+	SentAt       *time.Time `json:"sent_at"`
+	DeliveredAt  *time.Time `json:"delivered_at"`
 	// Encoding is "GSM-7" or "UCS-2" (sms.Segments); null for notes.
 	Encoding *string `json:"encoding"`
 	// NumMedia and Media: the pictures and files of an inbound MMS.

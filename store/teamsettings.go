@@ -38,6 +38,13 @@ func (p TeamPatch) Empty() bool {
 		p.HelpText == nil && p.DefaultRegion == nil && p.AutoResponseIntervalHours == nil && p.DefaultWrapUpReason == nil
 }
 
+// SupervisorsMay reports whether p changes only what a team's supervisors may change.
+func (p TeamPatch) SupervisorsMay() bool {
+	q := p
+	q.ChatOn, q.AutoResponse, q.AgentsCanToggleChat = nil, nil, nil
+	return q.Empty()
+}
+
 // UpdateTeam applies p and returns the team afterwards.
 func (s *Store) UpdateTeam(ctx context.Context, teamID string, p TeamPatch) (Team, error) {
 	if !validUUID(teamID) {
