@@ -27,7 +27,12 @@ func (s *Server) act(update string, parse parseFunc) http.HandlerFunc {
 			return
 		}
 		user := userFrom(r)
-		a := workflows.Action{Caller: caller(user)}
+		cl, err := s.callerOn(r, c)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		a := workflows.Action{Caller: cl}
 		if err := parse(w, r, c, &a); err != nil {
 			writeError(w, r, err)
 			return
@@ -50,6 +55,11 @@ func (s *Server) act(update string, parse parseFunc) http.HandlerFunc {
 			return
 		}
 		after, err := s.Store.Conversation(r.Context(), c.ID)
+		if err == nil {
+			one := []store.Conversation{after}
+			err = s.withUnread(r, one)
+			after = one[0]
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return

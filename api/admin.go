@@ -150,23 +150,6 @@ func (s *Server) deleteTeamNumber(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// putTeamMember: PUT /v1/teams/{id}/members/{user_id} — admins put a user in a team
-// (already a member: nothing changes).
-func (s *Server) putTeamMember(w http.ResponseWriter, r *http.Request) {
-	team, err := s.adminTeam(r, "change a team's members")
-	if err == nil {
-		var user store.User
-		if user, err = s.Store.UserByID(r.Context(), chi.URLParam(r, "user_id")); err == nil {
-			err = s.Store.AddTeamMember(r.Context(), team.ID, user.ID)
-		}
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 // deleteTeamMember: DELETE /v1/teams/{id}/members/{user_id} — admins take a user out
 // of a team (not a member: 404).
 func (s *Server) deleteTeamMember(w http.ResponseWriter, r *http.Request) {

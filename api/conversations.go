@@ -30,13 +30,10 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "inbox must be one of %s", strings.Join(store.Inboxes, ", ")))
 		return
 	}
-	teams := user.TeamIDs
-	if t := q.Get("team"); t != "" {
-		if !slices.Contains(user.TeamIDs, t) {
-			writeError(w, r, conversation.Errorf(conversation.ENotFound, "team %s not found among your teams", t))
-			return
-		}
-		teams = []string{t}
+	teams, err := s.viewTeams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	limit, err := pageLimit(r)
 	if err != nil {
@@ -49,6 +46,9 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		page, err = s.Store.ListConversations(r.Context(), viewer, q.Get("cursor"), limit)
 	} else {
 		page, err = s.Store.ListInbox(r.Context(), store.InboxQuery{Inbox: inbox, Viewer: viewer, Cursor: q.Get("cursor"), Limit: limit})
+	}
+	if err == nil {
+		err = s.withUnread(r, page.Conversations)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -78,7 +78,8 @@ func (s *Server) visibleConversation(r *http.Request) (store.Conversation, error
 		return c, err
 	}
 	user := userFrom(r)
-	if !slices.Contains(user.TeamIDs, c.TeamID) || !c.VisibleToUser(user) {
+	member := user.Role == store.RoleAdmin || slices.Contains(user.TeamIDs, c.TeamID)
+	if !member || !c.VisibleToUser(user) {
 		return store.Conversation{}, conversation.Errorf(conversation.ENotFound, "conversation not found")
 	}
 	return c, nil
@@ -97,6 +98,11 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msgs, err := s.Store.Messages(r.Context(), c.ID)
+	if err == nil {
+		one := []store.Conversation{c}
+		err = s.withUnread(r, one)
+		c = one[0]
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return

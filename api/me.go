@@ -20,6 +20,11 @@ func (s *Server) writeMe(w http.ResponseWriter, r *http.Request, user store.User
 		writeError(w, r, err)
 		return
 	}
+	teams, err := s.Store.UserTeams(r.Context(), user)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	csrf := ""
 	if ses != nil {
 		csrf = ses.CSRFToken
@@ -27,9 +32,11 @@ func (s *Server) writeMe(w http.ResponseWriter, r *http.Request, user store.User
 	}
 	writeJSON(w, http.StatusOK, struct {
 		store.User
-		Presence  store.Presence `json:"presence"`
-		CSRFToken string         `json:"csrf_token,omitempty"`
-	}{user, p, csrf})
+		Presence store.Presence `json:"presence"`
+		// Teams: with names and the caller's role (admins: every team, as supervisor).
+		Teams     []store.TeamRef `json:"teams"`
+		CSRFToken string          `json:"csrf_token,omitempty"`
+	}{user, p, teams, csrf})
 }
 
 // putPresence: PUT /v1/me/presence {"state": "available"|"away"|"offline"}. RONA is set

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,13 +39,10 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "%s is %d characters; the limit is %d", given[0], n, maxContactQuery))
 		return
 	}
-	teams := user.TeamIDs
-	if t := q.Get("team"); t != "" {
-		if !slices.Contains(user.TeamIDs, t) {
-			writeError(w, r, conversation.Errorf(conversation.ENotFound, "team %s not found among your teams", t))
-			return
-		}
-		teams = []string{t}
+	teams, err := s.viewTeams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	limit, err := pageLimit(r)
 	if err != nil {

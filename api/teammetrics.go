@@ -15,7 +15,7 @@ const (
 // getTeamMetrics: GET /v1/teams/{id}/metrics?from=&to= — response times, volume,
 // resolution and missed conversations of a team, for its members and admins.
 func (s *Server) getTeamMetrics(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, false)
+	team, err := s.teamAccess(r, teamRead)
 	if err != nil {
 		writeError(w, r, err)
 		return

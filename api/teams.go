@@ -20,12 +20,15 @@ type putChatRequest struct {
 	AutoResponse *string `json:"auto_response"`
 }
 
-// putChat: PUT /v1/teams/{id}/chat {"on": bool, "auto_response"?: "..."} — any member of
-// the team may switch chat; the auto-response is sent to new conversations while off.
+// putChat: PUT /v1/teams/{id}/chat {"on": bool, "auto_response"?: "..."} — the team's
+// supervisors and admins switch chat and change the auto-response (sent to new
+// conversations while off); its agents only switch chat, and only when the team's
+// agents_can_toggle_chat allows it: what every customer receives is not theirs to
+// rewrite.
 func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
-	teamID := chi.URLParam(r, "id")
-	if !slices.Contains(userFrom(r).TeamIDs, teamID) {
-		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
+	team, err := s.teamAccess(r, teamRead)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	var req putChatRequest
@@ -44,7 +47,20 @@ func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	team, err := s.Store.SetChat(r.Context(), teamID, *req.On, req.AutoResponse)
+	sup, err := s.supervises(r, team.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	switch {
+	case !sup && req.AutoResponse != nil:
+		writeError(w, r, conversation.Errorf(conversation.EForbidden, "only the team's supervisors or an admin can change the auto-response; send \"on\" alone"))
+		return
+	case !sup && !team.AgentsCanToggleChat:
+		writeError(w, r, conversation.Errorf(conversation.EForbidden, "the team lets only its supervisors and admins turn chat on or off"))
+		return
+	}
+	team, err = s.Store.SetChat(r.Context(), team.ID, *req.On, req.AutoResponse)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -58,25 +74,57 @@ func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, team)
 }
 
+// teamNeed is what a team route needs of its caller.
+type teamNeed int
+
+const (
+	teamRead      teamNeed = iota // the team's members and admins
+	teamSupervise                 // the team's supervisors and admins
+	teamAdmin                     // admins
+)
+
 // teamAccess loads the team {id} for the caller. Admins reach every team; agents only
-// their own (any other is 404, so other teams' existence is not revealed), and only to
-// read it: a change is 403.
-func (s *Server) teamAccess(r *http.Request, change bool) (store.Team, error) {
+// their own (any other is 404, so other teams' existence is not revealed); a change
+// beyond the caller's role there is 403.
+func (s *Server) teamAccess(r *http.Request, need teamNeed) (store.Team, error) {
 	user := userFrom(r)
 	id := chi.URLParam(r, "id")
-	admin := user.Role == store.RoleAdmin
-	if !admin && !slices.Contains(user.TeamIDs, id) {
-		return store.Team{}, conversation.Errorf(conversation.ENotFound, "team not found among your teams")
-	}
-	if change && !admin {
-		return store.Team{}, conversation.Errorf(conversation.EForbidden, "only an admin can change a team's settings")
+	if user.Role != store.RoleAdmin {
+		if !slices.Contains(user.TeamIDs, id) {
+			return store.Team{}, conversation.Errorf(conversation.ENotFound, "team not found among your teams")
+		}
+		switch need {
+		case teamAdmin:
+			return store.Team{}, conversation.Errorf(conversation.EForbidden, "only an admin can change this")
+		case teamSupervise:
+			sup, err := s.supervises(r, id)
+			if err != nil {
+				return store.Team{}, err
+			}
+			if !sup {
+				return store.Team{}, conversation.Errorf(conversation.EForbidden, "only the team's supervisors or an admin can do this")
+			}
+		}
 	}
 	return s.Store.Team(r.Context(), id)
 }
 
+// supervises reports whether the caller is an admin or a supervisor of teamID.
+func (s *Server) supervises(r *http.Request, teamID string) (bool, error) {
+	user := userFrom(r)
+	if user.Role == store.RoleAdmin {
+		return true, nil
+	}
+	if !slices.Contains(user.TeamIDs, teamID) {
+		return false, nil
+	}
+	role, err := s.Store.TeamRole(r.Context(), teamID, user.ID)
+	return role == store.TeamRoleSupervisor, err
+}
+
 // getTeam: GET /v1/teams/{id} — the team's settings, for its members and admins.
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, false)
+	team, err := s.teamAccess(r, teamRead)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -87,6 +135,7 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
 type patchTeamRequest struct {
 	Name                      optional[string]                `json:"name"`
 	ChatOn                    optional[bool]                  `json:"chat_on"`
+	AgentsCanToggleChat       optional[bool]                  `json:"agents_can_toggle_chat"`
 	AutoResponse              optional[string]                `json:"auto_response"`
 	BusinessHours             optional[map[string][][]string] `json:"business_hours"`
 	TimeZone                  optional[string]                `json:"time_zone"`
@@ -149,6 +198,9 @@ func (req patchTeamRequest) patch() (store.TeamPatch, error) {
 		*f.dst = v
 	}
 	if p.ChatOn, err = req.ChatOn.ptr("chat_on"); err != nil {
+		return p, err
+	}
+	if p.AgentsCanToggleChat, err = req.AgentsCanToggleChat.ptr("agents_can_toggle_chat"); err != nil {
 		return p, err
 	}
 	if tz, err := req.TimeZone.ptr("time_zone"); err != nil {
@@ -226,11 +278,12 @@ func businessHours(in map[string][][]string) (conversation.BusinessHours, error)
 	return hours, nil
 }
 
-// patchTeam: PATCH /v1/teams/{id} — admins change a team's settings. Routing settings
+// patchTeam: PATCH /v1/teams/{id} — admins change a team's settings; its supervisors
+// the chat switch, the auto-response and whether agents may switch chat. Routing settings
 // apply from the next offer, message rules from the next message; turning chat on (or
 // opening business hours now) offers the conversations waiting in Missed.
 func (s *Server) patchTeam(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.teamAccess(r, true); err != nil {
+	if _, err := s.teamAccess(r, teamSupervise); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -242,6 +295,11 @@ func (s *Server) patchTeam(w http.ResponseWriter, r *http.Request) {
 	p, err := req.patch()
 	if err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if userFrom(r).Role != store.RoleAdmin && !p.SupervisorsMay() {
+		writeError(w, r, conversation.Errorf(conversation.EForbidden,
+			"a supervisor changes only chat_on, auto_response and agents_can_toggle_chat; the other settings are an admin's"))
 		return
 	}
 	if p.Empty() {
@@ -268,7 +326,7 @@ type wrapUpReasons struct {
 
 // listWrapUpReasons: GET /v1/teams/{id}/wrap-up-reasons — members and admins.
 func (s *Server) listWrapUpReasons(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, false)
+	team, err := s.teamAccess(r, teamRead)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -278,7 +336,7 @@ func (s *Server) listWrapUpReasons(w http.ResponseWriter, r *http.Request) {
 
 // postWrapUpReason: POST /v1/teams/{id}/wrap-up-reasons {"reason"} — admins add a reason.
 func (s *Server) postWrapUpReason(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, true)
+	team, err := s.teamAccess(r, teamAdmin)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -313,7 +371,7 @@ func (s *Server) postWrapUpReason(w http.ResponseWriter, r *http.Request) {
 // deleteWrapUpReason: DELETE /v1/teams/{id}/wrap-up-reasons/{reason} — admins.
 // Conversations already wrapped up keep the reason they were given.
 func (s *Server) deleteWrapUpReason(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, true)
+	team, err := s.teamAccess(r, teamAdmin)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -127,7 +127,7 @@ func withVariables(t store.Template) templateJSON {
 
 // listTemplates: GET /v1/teams/{id}/templates — members and admins.
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, false)
+	team, err := s.teamAccess(r, teamRead)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -146,7 +146,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 
 // postTemplate: POST /v1/teams/{id}/templates {"name", "body"} — admins.
 func (s *Server) postTemplate(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, true)
+	team, err := s.teamAccess(r, teamSupervise)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -177,7 +177,7 @@ func (s *Server) postTemplate(w http.ResponseWriter, r *http.Request) {
 
 // patchTemplate: PATCH /v1/teams/{id}/templates/{template_id} {"name"?, "body"?} — admins.
 func (s *Server) patchTemplate(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, true)
+	team, err := s.teamAccess(r, teamSupervise)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -221,7 +221,7 @@ func (s *Server) patchTemplate(w http.ResponseWriter, r *http.Request) {
 
 // deleteTemplate: DELETE /v1/teams/{id}/templates/{template_id} — admins.
 func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) {
-	team, err := s.teamAccess(r, true)
+	team, err := s.teamAccess(r, teamSupervise)
 	if err != nil {
 		writeError(w, r, err)
 		return

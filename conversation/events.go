@@ -6,6 +6,10 @@ import "time"
 type Caller struct {
 	UserID string
 	Admin  bool
+	// Supervisor: a supervisor of the conversation's team (issue 11). They may assign
+	// its conversations to anyone. Older histories lack the field (false): they replay
+	// the same decisions.
+	Supervisor bool `json:",omitempty"`
 }
 
 // Event is something that happened to a conversation. Every event carries the time it

@@ -382,9 +382,9 @@ func (m *machine) assign(ev AssignRequested) error {
 	if len(users) == 0 {
 		return Errorf(EInvalid, "user_ids must name at least one user")
 	}
-	if !ev.By.Admin {
+	if !ev.By.Admin && !ev.By.Supervisor {
 		if len(users) != 1 || users[0] != ev.By.UserID {
-			return Errorf(EForbidden, "only admins can assign other users; agents can assign themselves")
+			return Errorf(EForbidden, "only admins and the team's supervisors can assign other users; agents can assign themselves")
 		}
 		if len(s.Assignees) > 0 {
 			return Errorf(EConflict, "the conversation is already assigned")

@@ -31,6 +31,12 @@ type Conversation struct {
 	WrapUpReason    *string    `json:"wrap_up_reason"`
 	// Assignees: the owner first, then conferenced agents.
 	Assignees []string `json:"assignees"`
+	// AssigneeDetails: the same users, in the same order, with their names, so a
+	// client renders a list without looking users up.
+	AssigneeDetails []Person `json:"assignee_details"`
+	// Unread: the caller's unread customer messages; set by the API where it reads
+	// conversations for a user (lists and detail), absent elsewhere.
+	Unread *int `json:"unread,omitempty"`
 	// OfferedTo is the agent a pending offer waits on, if any.
 	OfferedTo *string `json:"offered_to"`
 	// VisibleTo: the only users (besides admins) who see a restricted conversation;
@@ -46,6 +52,8 @@ const conversationColumns = `c.id, c.team_id, c.contact_id, ct.phone, ct.name, c
 	c.next_action, c.next_action_since, c.last_message_at, c.opened_at, c.closed_at, c.close_reason, c.wrap_up_reason,
 	coalesce((SELECT array_agg(a.user_id::text ORDER BY a.role <> 'owner', a.created_at, a.user_id)
 		FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'), '{}'),
+	coalesce((SELECT json_agg(json_build_object('id', a.user_id, 'name', u.name) ORDER BY a.role <> 'owner', a.created_at, a.user_id)
+		FROM conversation_assignees a JOIN users u ON u.id = a.user_id WHERE a.conversation_id = c.id AND a.role <> 'offered'), '[]'::json),
 	(SELECT a.user_id::text FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role = 'offered' LIMIT 1),
 	c.visible_to::text[]`
 
@@ -53,7 +61,7 @@ func scanConversation(row interface{ Scan(...any) error }) (Conversation, error)
 	var c Conversation
 	err := row.Scan(&c.ID, &c.TeamID, &c.ContactID, &c.ContactPhone, &c.ContactName, &c.ContactRef, &c.TeamNumber, &c.Status,
 		&c.NextAction, &c.NextActionSince, &c.LastMessageAt, &c.OpenedAt, &c.ClosedAt, &c.CloseReason, &c.WrapUpReason,
-		&c.Assignees, &c.OfferedTo, &c.VisibleTo)
+		&c.Assignees, &c.AssigneeDetails, &c.OfferedTo, &c.VisibleTo)
 	return c, err
 }
 
@@ -108,6 +116,12 @@ const defaultAssigneesSQL = `(SELECT coalesce(array_agg(d.user_id ORDER BY d.n),
 	WHERE dc.id = $3
 	  AND EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $2 AND m.user_id = d.user_id)
 	  AND (dc.default_visible_to = '{}' OR d.user_id = ANY (dc.default_visible_to)))`
+
+// Person is a user as lists show them.
+type Person struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
 
 // scanOpenConversation scans conversationColumns followed by default_assignees.
 func scanOpenConversation(row interface{ Scan(...any) error }) (Conversation, error) {
@@ -184,11 +198,17 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var oldStatus string
-	err = tx.QueryRow(ctx, `SELECT status FROM conversations WHERE id = $1 FOR UPDATE`, st.ID).Scan(&oldStatus)
+	var old previousState
+	err = tx.QueryRow(ctx, `SELECT c.status, c.team_id, c.version, c.visible_to::text[],
+			coalesce((SELECT array_agg(a.user_id::text ORDER BY a.user_id) FROM conversation_assignees a
+				WHERE a.conversation_id = c.id AND a.role <> 'offered'), '{}'),
+			coalesce((SELECT a.user_id::text FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role = 'offered' LIMIT 1), '')
+		FROM conversations c WHERE c.id = $1 FOR UPDATE`, st.ID).
+		Scan(&old.status, &old.teamID, &old.version, &old.visibleTo, &old.assignees, &old.offeredTo)
 	if err != nil {
 		return notFound(err, "conversation")
 	}
+	oldStatus := old.status
 	tag, err := tx.Exec(ctx, `UPDATE conversations SET team_id = $2, status = $3, next_action = $4,
 			next_action_since = $5, last_message_at = $6, closed_at = $7, close_reason = nullif($8, ''),
 			wrap_up_reason = nullif($9, ''),
@@ -240,10 +260,16 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 			return err
 		}
 	}
+	var events []eventRow
 	if oldStatus != string(st.Status) {
-		if err := statusEvents(ctx, tx, st); err != nil {
-			return err
-		}
+		events = append(events, statusEvents(st)...)
+	}
+	team, err := teamEvents(ctx, tx, old, st)
+	if err != nil {
+		return err
+	}
+	if err := writeEvents(ctx, tx, append(events, team...)); err != nil {
+		return err
 	}
 	return tx.Commit(ctx)
 }
@@ -251,20 +277,10 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 // statusEvents tells the agents on a conversation that its status changed and, when it
 // was missed (chat off), every member of its team: the missed-conversation alert. The
 // event stream leaves out restricted conversations for those not on their list.
-func statusEvents(ctx context.Context, tx pgx.Tx, st conversation.State) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO agent_events (user_id, conversation_id, kind, text)
-		SELECT u, $1, $2, $3 FROM unnest($4::uuid[]) AS u ORDER BY u`,
-		st.ID, string(NotifyStatusChanged), "the conversation is now "+strings.ReplaceAll(string(st.Status), "_", " "),
-		nonNil(st.Assignees)); err != nil {
-		return err
-	}
-	if st.Status != conversation.StatusMissed {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO agent_events (user_id, conversation_id, kind, text)
-		SELECT m.user_id, $1, $2, 'a conversation was missed (chat is off)' FROM team_members m
-		WHERE m.team_id = $3 ORDER BY m.user_id`, st.ID, string(NotifyMissed), st.TeamID)
-	return err
+func statusEvents(st conversation.State) []eventRow {
+	rows := toEach(st.Assignees, eventRow{conversationID: st.ID, teamID: st.TeamID, kind: NotifyStatusChanged,
+		text: "the conversation is now " + strings.ReplaceAll(string(st.Status), "_", " ")})
+	return rows
 }
 
 func nullTime(t time.Time) *time.Time {

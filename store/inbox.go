@@ -89,35 +89,19 @@ func (s *Store) ListInbox(ctx context.Context, q InboxQuery) (ConversationPage, 
 	if err != nil {
 		return page, err
 	}
-	assigned := func(user string) string {
-		cond := `EXISTS (SELECT 1 FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'`
-		if user != "" {
-			cond += ` AND a.user_id = ` + user + `::uuid`
-		}
-		return cond + `)`
-	}
-	const inProgress = `c.status IN ('active', 'wrap_up')`
 	l := teamList{viewer: q.Viewer, limit: q.Limit}
+	where, err := inboxWhere(q.Inbox, &l)
+	if err != nil {
+		return page, err
+	}
+	l.where = where
 	// timeCol is the time the list is ordered by; byAction orders by actionRank first.
 	timeCol, desc, byAction := "c.opened_at", true, false
 	switch q.Inbox {
-	case InboxNew:
-		l.where = []string{`c.status = 'new'`}
-	case InboxMissed:
-		l.where = []string{`c.status = 'missed'`}
 	case InboxArchived:
-		l.where = []string{`c.status = 'closed'`}
 		timeCol = "c.closed_at"
-	case InboxMine:
-		l.where = []string{inProgress, assigned(l.arg(q.Viewer.UserID))}
+	case InboxMine, InboxTeam:
 		timeCol, desc, byAction = "c.next_action_since", false, true
-	case InboxTeam:
-		l.where = []string{inProgress}
-		timeCol, desc, byAction = "c.next_action_since", false, true
-	case InboxOther:
-		l.where = []string{inProgress, `NOT ` + assigned(l.arg(q.Viewer.UserID)), assigned("")}
-	default:
-		return page, conversation.Errorf(conversation.EInvalid, "inbox must be one of %s", strings.Join(Inboxes, ", "))
 	}
 	cmp := "<"
 	l.order = timeCol + " DESC, c.id DESC"
@@ -151,6 +135,35 @@ func (s *Store) ListInbox(ctx context.Context, q InboxQuery) (ConversationPage, 
 		page.NextCursor = encodeInboxCursor(q.Inbox, rank, at, last.ID)
 	}
 	return page, nil
+}
+
+// inboxWhere is the definition of an inbox: its conditions on conversation c (besides
+// the team, visibility and not deleted, which listTeams adds), with their arguments
+// added to l. The lists and the counts (InboxCounts) both use it.
+func inboxWhere(inbox string, l *teamList) ([]string, error) {
+	assigned := func(user string) string {
+		cond := `EXISTS (SELECT 1 FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'`
+		if user != "" {
+			cond += ` AND a.user_id = ` + user + `::uuid`
+		}
+		return cond + `)`
+	}
+	const inProgress = `c.status IN ('active', 'wrap_up')`
+	switch inbox {
+	case InboxNew:
+		return []string{`c.status = 'new'`}, nil
+	case InboxMissed:
+		return []string{`c.status = 'missed'`}, nil
+	case InboxArchived:
+		return []string{`c.status = 'closed'`}, nil
+	case InboxMine:
+		return []string{inProgress, assigned(l.arg(l.viewer.UserID))}, nil
+	case InboxTeam:
+		return []string{inProgress}, nil
+	case InboxOther:
+		return []string{inProgress, `NOT ` + assigned(l.arg(l.viewer.UserID)), assigned("")}, nil
+	}
+	return nil, conversation.Errorf(conversation.EInvalid, "inbox must be one of %s", strings.Join(Inboxes, ", "))
 }
 
 // teamList is one keyset-ordered list of the viewer's teams' conversations that the

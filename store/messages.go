@@ -24,22 +24,24 @@ const (
 
 // Message is one SMS in a conversation.
 type Message struct {
-	ID             string     `json:"id"`
-	ConversationID string     `json:"conversation_id"`
-	Direction      string     `json:"direction"`
-	Kind           string     `json:"kind"`
-	AuthorID       *string    `json:"author_id"`
-	From           string     `json:"from"`
-	To             string     `json:"to"`
-	Body           string     `json:"body"`
-	Status         string     `json:"status"`
-	TwilioSID      *string    `json:"twilio_sid"`
-	Segments       int        `json:"segments"`
-	ErrorCode      *int       `json:"error_code"`
-	ErrorMessage   *string    `json:"error_message"`
-	CreatedAt      time.Time  `json:"created_at"`
-	SentAt         *time.Time `json:"sent_at"`
-	DeliveredAt    *time.Time `json:"delivered_at"`
+	ID             string  `json:"id"`
+	ConversationID string  `json:"conversation_id"`
+	Direction      string  `json:"direction"`
+	Kind           string  `json:"kind"`
+	AuthorID       *string `json:"author_id"`
+	// AuthorName: the author's name (null for customer and automatic messages).
+	AuthorName   *string    `json:"author_name"`
+	From         string     `json:"from"`
+	To           string     `json:"to"`
+	Body         string     `json:"body"`
+	Status       string     `json:"status"`
+	TwilioSID    *string    `json:"twilio_sid"`
+	Segments     int        `json:"segments"`
+	ErrorCode    *int       `json:"error_code"`
+	ErrorMessage *string    `json:"error_message"`
+	CreatedAt    time.Time  `json:"created_at"`
+	SentAt       *time.Time `json:"sent_at"`
+	DeliveredAt  *time.Time `json:"delivered_at"`
 	// Encoding is "GSM-7" or "UCS-2" (sms.Segments); null for notes.
 	Encoding *string `json:"encoding"`
 	// NumMedia and Media: the pictures and files of an inbound MMS.
@@ -56,7 +58,7 @@ type Media struct {
 const messageColumns = `messages.id, messages.conversation_id, messages.direction, messages.kind, messages.author_id,
 	messages.from_number, messages.to_number, messages.body, messages.status, messages.twilio_sid, messages.segments,
 	messages.error_code, messages.error_message, messages.created_at, messages.sent_at, messages.delivered_at,
-	messages.encoding, messages.num_media,
+	messages.encoding, messages.num_media, (SELECT au.name FROM users au WHERE au.id = messages.author_id),
 	coalesce((SELECT json_agg(json_build_object('url', mm.url, 'content_type', mm.content_type) ORDER BY mm.position)
 		FROM message_media mm WHERE mm.message_sid = messages.twilio_sid AND messages.direction = 'inbound'), '[]'::json)`
 
@@ -64,7 +66,7 @@ func scanMessage(row interface{ Scan(...any) error }, extra ...any) (Message, er
 	var m Message
 	err := row.Scan(append([]any{&m.ID, &m.ConversationID, &m.Direction, &m.Kind, &m.AuthorID, &m.From, &m.To, &m.Body, &m.Status,
 		&m.TwilioSID, &m.Segments, &m.ErrorCode, &m.ErrorMessage, &m.CreatedAt, &m.SentAt, &m.DeliveredAt,
-		&m.Encoding, &m.NumMedia, &m.Media}, extra...)...)
+		&m.Encoding, &m.NumMedia, &m.AuthorName, &m.Media}, extra...)...)
 	return m, err
 }
 
@@ -123,11 +125,18 @@ func (s *Store) RecordInbound(ctx context.Context, m Message, o InboundOptions) 
 			return "", false, err
 		}
 	}
-	// The agents on the conversation hear of it on their event stream.
-	if _, err := tx.Exec(ctx, `INSERT INTO agent_events (user_id, conversation_id, kind, text)
-		SELECT a.user_id, $1, $2, 'the customer sent a message' FROM conversation_assignees a
-		WHERE a.conversation_id = $1 AND a.role <> 'offered' ORDER BY a.user_id`,
-		m.ConversationID, string(NotifyNewMessage)); err != nil {
+	// The agents on the conversation hear of it on their event stream; their unread
+	// count (mine_unread) changed too.
+	var teamID string
+	var assignees []string
+	if err := tx.QueryRow(ctx, `SELECT c.team_id, coalesce((SELECT array_agg(a.user_id::text ORDER BY a.user_id)
+			FROM conversation_assignees a WHERE a.conversation_id = c.id AND a.role <> 'offered'), '{}')
+		FROM conversations c WHERE c.id = $1`, m.ConversationID).Scan(&teamID, &assignees); err != nil {
+		return "", false, notFound(err, "conversation")
+	}
+	events := toEach(assignees, eventRow{teamID: teamID, conversationID: m.ConversationID, kind: NotifyNewMessage, text: "the customer sent a message"})
+	events = append(events, toEach(assignees, eventRow{teamID: teamID, conversationID: m.ConversationID, kind: NotifyInboxCounts})...)
+	if err := writeEvents(ctx, tx, events); err != nil {
 		return "", false, err
 	}
 	return id, false, tx.Commit(ctx)

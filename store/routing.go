@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -25,15 +26,44 @@ type Presence struct {
 }
 
 // SetPresence records an agent's presence. Becoming available restarts their idle clock.
+// A change of state is told to every member of the agent's teams (presence_changed),
+// in the same transaction.
 func (s *Store) SetPresence(ctx context.Context, userID, state string) (Presence, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return Presence{}, err
+	}
+	defer tx.Rollback(ctx)
 	var p Presence
-	err := s.pool.QueryRow(ctx, `INSERT INTO agent_presence (user_id, state, changed_at, idle_since)
+	var before string
+	err = tx.QueryRow(ctx, `WITH prev AS (SELECT state FROM agent_presence WHERE user_id = $1 FOR UPDATE)
+		INSERT INTO agent_presence (user_id, state, changed_at, idle_since)
 		VALUES ($1, $2, now(), now())
 		ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, changed_at = now(),
 			idle_since = CASE WHEN excluded.state = 'available' AND agent_presence.state <> 'available'
 				THEN now() ELSE agent_presence.idle_since END
-		RETURNING state, changed_at`, userID, state).Scan(&p.State, &p.ChangedAt)
-	return p, err
+		RETURNING state, changed_at, coalesce((SELECT state FROM prev), '')`, userID, state).Scan(&p.State, &p.ChangedAt, &before)
+	if err != nil {
+		return p, err
+	}
+	if before != state {
+		if err := presenceEvents(ctx, tx, userID, state); err != nil {
+			return p, err
+		}
+	}
+	return p, tx.Commit(ctx)
+}
+
+// presenceEvents tells every member of userID's teams (the user included: their other
+// clients) that the user's presence is now state.
+func presenceEvents(ctx context.Context, tx pgx.Tx, userID, state string) error {
+	var audience []string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.user_id::text), '{}')
+		FROM team_members m JOIN team_members o ON o.team_id = m.team_id WHERE m.user_id = $1`, userID).Scan(&audience); err != nil {
+		return err
+	}
+	return writeEvents(ctx, tx, toEach(audience, eventRow{kind: NotifyPresenceChanged,
+		text: "presence is now " + state, data: map[string]any{"user_id": userID, "state": state}}))
 }
 
 // GetPresence returns an agent's presence (offline if never set).
@@ -48,11 +78,24 @@ func (s *Store) GetPresence(ctx context.Context, userID string) (Presence, error
 }
 
 // MarkRONA sets an agent who let an offer expire to RONA, unless they changed their
-// presence themselves after the offer was made.
+// presence themselves after the offer was made; their teams hear of it.
 func (s *Store) MarkRONA(ctx context.Context, userID string, offeredAt time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE agent_presence SET state = 'rona', changed_at = now()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE agent_presence SET state = 'rona', changed_at = now()
 		WHERE user_id = $1 AND state = 'available' AND changed_at <= $2`, userID, offeredAt)
-	return err
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() > 0 {
+		if err := presenceEvents(ctx, tx, userID, PresenceRONA); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
 }
 
 // ReserveAgent picks an Available member of teamID with free capacity, longest idle
@@ -171,17 +214,25 @@ func (s *Store) AddAgentEvent(ctx context.Context, userID, conversationID string
 
 // AgentEvent is one notification.
 type AgentEvent struct {
-	ID             int64     `json:"id"`
-	ConversationID *string   `json:"conversation_id"`
-	Kind           string    `json:"kind"`
-	Text           string    `json:"text"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             int64   `json:"id"`
+	Kind           string  `json:"kind"`
+	ConversationID *string `json:"conversation_id"`
+	// TeamID: the team the event concerns (null for presence_changed and for older
+	// events of a conversation).
+	TeamID *string `json:"team_id"`
+	Text   string  `json:"text"`
+	// Alert: the user's preferences, when the event was written, ask clients to alert
+	// them (see GET /v1/me/preferences).
+	Alert     bool            `json:"alert"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data,omitempty"`
 }
 
 // AgentEvents lists a user's notifications after id afterID, oldest first, leaving out
 // those about conversations since restricted to others.
 func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, limit int) ([]AgentEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT e.id, e.conversation_id, e.kind, e.text, e.created_at
+	rows, err := s.pool.Query(ctx, `SELECT e.id, e.conversation_id, coalesce(e.team_id, c.team_id), e.kind, e.text, e.alert,
+			e.created_at, e.data
 		FROM agent_events e JOIN users u ON u.id = e.user_id
 		LEFT JOIN conversations c ON c.id = e.conversation_id
 		WHERE e.user_id = $1 AND e.id > $2
@@ -192,7 +243,11 @@ func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, l
 	}
 	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AgentEvent, error) {
 		var e AgentEvent
-		err := r.Scan(&e.ID, &e.ConversationID, &e.Kind, &e.Text, &e.CreatedAt)
+		var data []byte
+		err := r.Scan(&e.ID, &e.ConversationID, &e.TeamID, &e.Kind, &e.Text, &e.Alert, &e.CreatedAt, &data)
+		if len(data) > 0 {
+			e.Data = data
+		}
 		return e, err
 	})
 	if evs == nil {

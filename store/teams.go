@@ -12,6 +12,7 @@ type Team struct {
 	ID                        string                     `json:"id"`
 	Name                      string                     `json:"name"`
 	ChatOn                    bool                       `json:"chat_on"`
+	AgentsCanToggleChat       bool                       `json:"agents_can_toggle_chat"`
 	AutoResponse              string                     `json:"auto_response"`
 	DefaultRegion             string                     `json:"default_region"`
 	Numbers                   []string                   `json:"numbers"`
@@ -51,7 +52,7 @@ func (t Team) ChatOpen(at time.Time) bool {
 	return t.BusinessHours.Open(at, loc)
 }
 
-const teamColumns = `t.id, t.name, t.chat_on, t.auto_response, t.default_region,
+const teamColumns = `t.id, t.name, t.chat_on, t.agents_can_toggle_chat, t.auto_response, t.default_region,
 	coalesce((SELECT array_agg(n.number ORDER BY n.number) FROM team_numbers n WHERE n.team_id = t.id), '{}'),
 	t.offer_timeout_seconds, t.wrap_up_timeout_seconds, t.inactivity_days, t.capacity,
 	t.auto_response_interval_hours, t.default_wrap_up_reason, t.business_hours, t.time_zone, t.help_text,
@@ -59,7 +60,7 @@ const teamColumns = `t.id, t.name, t.chat_on, t.auto_response, t.default_region,
 
 func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
 	var t Team
-	err := row.Scan(&t.ID, &t.Name, &t.ChatOn, &t.AutoResponse, &t.DefaultRegion, &t.Numbers,
+	err := row.Scan(&t.ID, &t.Name, &t.ChatOn, &t.AgentsCanToggleChat, &t.AutoResponse, &t.DefaultRegion, &t.Numbers,
 		&t.OfferTimeoutSeconds, &t.WrapUpTimeoutSeconds, &t.InactivityDays, &t.Capacity,
 		&t.AutoResponseIntervalHours, &t.DefaultWrapUpReason, &t.BusinessHours, &t.TimeZone, &t.HelpText,
 		&t.WrapUpReasons)

@@ -16,6 +16,7 @@ import (
 type TeamPatch struct {
 	Name                      *string
 	ChatOn                    *bool
+	AgentsCanToggleChat       *bool
 	AutoResponse              *string
 	SetBusinessHours          bool // BusinessHours replaces the hours (nil: none, chat_on alone decides)
 	BusinessHours             conversation.BusinessHours
@@ -32,9 +33,16 @@ type TeamPatch struct {
 
 // Empty reports whether p changes nothing.
 func (p TeamPatch) Empty() bool {
-	return p.Name == nil && p.ChatOn == nil && p.AutoResponse == nil && !p.SetBusinessHours && p.TimeZone == nil &&
+	return p.Name == nil && p.ChatOn == nil && p.AgentsCanToggleChat == nil && p.AutoResponse == nil && !p.SetBusinessHours && p.TimeZone == nil &&
 		p.OfferTimeoutSeconds == nil && p.WrapUpTimeoutSeconds == nil && p.Capacity == nil && p.InactivityDays == nil &&
 		p.HelpText == nil && p.DefaultRegion == nil && p.AutoResponseIntervalHours == nil && p.DefaultWrapUpReason == nil
+}
+
+// SupervisorsMay reports whether p changes only what a team's supervisors may change.
+func (p TeamPatch) SupervisorsMay() bool {
+	q := p
+	q.ChatOn, q.AutoResponse, q.AgentsCanToggleChat = nil, nil, nil
+	return q.Empty()
 }
 
 // UpdateTeam applies p and returns the team afterwards.
@@ -55,6 +63,7 @@ func (s *Store) UpdateTeam(ctx context.Context, teamID string, p TeamPatch) (Tea
 	}{
 		{"name", p.Name, p.Name != nil},
 		{"chat_on", p.ChatOn, p.ChatOn != nil},
+		{"agents_can_toggle_chat", p.AgentsCanToggleChat, p.AgentsCanToggleChat != nil},
 		{"auto_response", p.AutoResponse, p.AutoResponse != nil},
 		{"time_zone", p.TimeZone, p.TimeZone != nil},
 		{"offer_timeout_seconds", p.OfferTimeoutSeconds, p.OfferTimeoutSeconds != nil},
