@@ -7,6 +7,7 @@ import { PresenceControl, RonaBanner } from "./agent/presence";
 import { connection } from "./events";
 import { counts, loadCounts } from "./inbox/counts";
 import { InboxView } from "./inbox/view";
+import { useTeam } from "./lib/cache";
 import { lazy } from "./lib/lazy";
 import { Link, match, navigate, useLocation } from "./lib/router";
 import { useStore } from "./lib/store";
@@ -140,7 +141,7 @@ function Sidebar({ me: m }: { me: Me }) {
     <nav class="sidebar" aria-label="Inboxes">
       {groups.map((g) => (
         <div class="side-group" key={g.teamId || "all"}>
-          <h2 class="side-title">{g.name}</h2>
+          <h2 class="side-title">{g.teamId || !several ? <TeamName id={g.teamId || teams[0]?.id} fallback={g.name} /> : g.name}</h2>
           <ul>
             {INBOXES.map((ib) => {
               const n = countFor(all, ib.key, g.teamId, teams.map((t) => t.id));
@@ -196,6 +197,12 @@ function countFor(
     n += c[key];
   }
   return any ? n : null;
+}
+
+/** A team's name: from GET /v1/me's teams when the server sends them, else GET /v1/teams/{id}. */
+function TeamName({ id, fallback }: { id?: string; fallback: string }) {
+  const t = useTeam(fallback === "Team" ? id : null);
+  return <>{t?.name ?? fallback}</>;
 }
 
 function ConnectionBanner() {

@@ -11,10 +11,14 @@ export function SignIn() {
 
   async function submit(e: Event) {
     e.preventDefault();
+    // Read the form itself: password managers may fill it without input events.
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const em = String(form.get("email") ?? email).trim();
+    const pw = String(form.get("password") ?? password);
     setBusy(true);
     setError("");
     try {
-      await signIn(email.trim(), password);
+      await signIn(em, pw);
     } catch (err) {
       if (err instanceof ApiError && err.status === 429 && err.retryAfter) {
         setError(`Too many attempts. Try again in ${err.retryAfter} seconds.`);

@@ -11,7 +11,7 @@ import { me as meStore } from "../session";
 import type { ConversationDetail, Me, Message } from "../types";
 import { Actions } from "./actions";
 import { Compose } from "./compose";
-import { refreshCountsSoon } from "./counts";
+import { bumpLists, refreshCountsSoon } from "./counts";
 import { assignees, customerName, formatPhone, nextActionLabel, STATUS_LABEL } from "./format";
 import { useNow } from "./now";
 import { systemLines } from "./system";
@@ -60,13 +60,17 @@ export function ConversationPane({ id }: { id: string }) {
     void load();
     setReload((r) => r + 1);
     refreshCountsSoon();
+    bumpLists();
   }
 
   // Mark read up to the newest message while the conversation is on screen.
   function markRead(m: Message | undefined) {
     if (!m || lastRead.current === m.id || document.visibilityState !== "visible") return;
     lastRead.current = m.id;
-    api.post(`/v1/conversations/${id}/read`, { message_id: m.id }).then(refreshCountsSoon, () => {});
+    api.post(`/v1/conversations/${id}/read`, { message_id: m.id }).then(() => {
+      refreshCountsSoon();
+      bumpLists();
+    }, () => {});
   }
   const newest = useRef<Message | undefined>(undefined);
   useEffect(() => {
@@ -98,32 +102,32 @@ export function ConversationPane({ id }: { id: string }) {
     <div class="conv-layout">
       <section class="conv-pane" aria-labelledby="conv-title">
         <header class="conv-head">
-          <div class="conv-head-main">
+          <div class="conv-title-row">
             <h1 id="conv-title">{customerName(conv)}</h1>
-            <p class="muted small">
+            <span class="muted small">
               {conv.contact_name && <span>{formatPhone(conv.contact_phone)} · </span>}
               {conv.contact_ref && <span>Ref {conv.contact_ref} · </span>}
-              <span>to {team?.name ?? "team"} ({formatPhone(conv.team_number)})</span>
-            </p>
-            <p class="conv-tags small">
-              <span class={`pill${conv.next_action === "agent" && !closed ? " agent" : ""}`}>{STATUS_LABEL[conv.status]}</span>
-              {!closed && nextActionLabel(conv) && (
-                <span class="muted">
-                  {nextActionLabel(conv)} · {duration(now - parse(conv.next_action_since))}
-                </span>
-              )}
-              <span class="muted">{who.length ? `With ${who.map((p) => p.name).join(", ")}` : closed ? "" : "Unassigned"}</span>
-              {conv.visible_to.length > 0 && (
-                <span class="pill restricted" title="Only some people can see this conversation">
-                  Restricted to {conv.visible_to.map((u) => (u === me.id ? "you" : names(u))).join(", ")}
-                </span>
-              )}
-            </p>
+              <span>texted {team?.name ?? "the team"} ({formatPhone(conv.team_number)})</span>
+            </span>
           </div>
+          <p class="conv-tags small">
+            <span class={`pill${conv.next_action === "agent" && !closed ? " agent" : ""}`}>{STATUS_LABEL[conv.status]}</span>
+            {!closed && nextActionLabel(conv) && (
+              <span class="muted">
+                {nextActionLabel(conv)} · {duration(now - parse(conv.next_action_since))}
+              </span>
+            )}
+            <span class="muted">{who.length ? `With ${who.map((p) => p.name).join(", ")}` : closed ? "" : "Unassigned"}</span>
+            {conv.visible_to.length > 0 && (
+              <span class="pill restricted" title="Only some people can see this conversation">
+                Restricted to {conv.visible_to.map((u) => (u === me.id ? "you" : names(u))).join(", ")}
+              </span>
+            )}
+            <button class="btn ghost small push" type="button" aria-expanded={showContact} aria-controls="contact-side" onClick={() => setShowContact(!showContact)}>
+              {showContact ? "Hide contact" : "Show contact"}
+            </button>
+          </p>
           <Actions conv={conv} me={me} team={team} onChanged={changed} />
-          <button class="btn ghost small" type="button" aria-expanded={showContact} aria-controls="contact-side" onClick={() => setShowContact(!showContact)}>
-            {showContact ? "Hide contact" : "Contact"}
-          </button>
         </header>
         {error && <p class="error pad" role="alert">{error}</p>}
         <Thread

@@ -43,3 +43,9 @@ export function refreshCountsSoon(): void {
 onEvent((e) => {
   if (e.kind !== "presence_changed") refreshCountsSoon();
 });
+
+/** Bumped when this console changed something lists show (read, sent, acted). */
+export const listTick = createStore(0);
+export function bumpLists(): void {
+  listTick.set((n) => n + 1);
+}

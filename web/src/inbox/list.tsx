@@ -10,6 +10,7 @@ import { useStore } from "../lib/store";
 import { duration, parse, shortTime } from "../lib/time";
 import { me as meStore } from "../session";
 import type { Conversation, ConversationPage, Inbox } from "../types";
+import { listTick } from "./counts";
 import { assignees, customerName, nextActionLabel, STATUS_LABEL } from "./format";
 import { useNow } from "./now";
 
@@ -90,6 +91,12 @@ export function ConversationList(props: { inbox: Inbox; teamId?: string; selecte
       window.clearTimeout(t);
     };
   }, [inbox, teamId]);
+
+  // Our own changes (read, reply, actions) refresh the window too.
+  useEffect(
+    () => listTick.subscribe(() => void loadFirst(Math.min(200, Math.max(PAGE, state.current.items.length)))),
+    [inbox, teamId],
+  );
 
   // Infinite scroll.
   useEffect(() => {

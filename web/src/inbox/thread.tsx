@@ -116,7 +116,7 @@ export function Thread(props: {
     } else if (stick.current) {
       el.scrollTop = el.scrollHeight;
     }
-  }, [msgs, props.extra.length]);
+  }, [msgs, props.extra.length, loading]);
 
   useEffect(() => {
     const el = top.current;
