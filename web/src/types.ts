@@ -67,7 +67,8 @@ export interface Conversation {
   wrap_up_reason: string | null;
   /** Ids today; the live branch may add names (assignee_names or objects). */
   assignees: (string | Assignee)[];
-  assignee_names?: string[];
+  /** The assignees in the same order, with names (live branch). */
+  assignee_details?: Assignee[];
   offered_to: string | null;
   visible_to: string[];
   unread?: number;
