@@ -112,7 +112,7 @@ export function ConversationPane({ id }: { id: string }) {
           </div>
           <p class="conv-tags small">
             <span class={`pill${conv.next_action === "agent" && !closed ? " agent" : ""}`}>{STATUS_LABEL[conv.status]}</span>
-            {!closed && nextActionLabel(conv) && (
+            {!closed && conv.status !== "wrap_up" && nextActionLabel(conv) && (
               <span class="muted">
                 {nextActionLabel(conv)} · {duration(now - parse(conv.next_action_since))}
               </span>

@@ -11,7 +11,7 @@ export function assignees(c: Conversation, me: Me | null, members?: Member[]): P
   return c.assignees.map((a, i) => {
     const id = typeof a === "string" ? a : a.id;
     let name = typeof a === "string" ? c.assignee_details?.find((d) => d.id === a)?.name ?? c.assignee_details?.[i]?.name : a.name;
-    if (!name && me && id === me.id) name = "You";
+    if (me && id === me.id) name = "You";
     if (!name) name = members?.find((m) => m.id === id)?.name;
     return { id, name: name || "Agent" };
   });

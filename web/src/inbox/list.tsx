@@ -112,7 +112,7 @@ export function ConversationList(props: { inbox: Inbox; teamId?: string; selecte
       <header class="pane-head">
         <h1 id="list-title">{props.title}</h1>
         <span class="muted small" aria-live="polite">
-          {loading && items.length === 0 ? "Loading…" : `${items.length}${cursor ? "+" : ""} shown`}
+          {loading && items.length === 0 ? "Loading…" : cursor ? `${items.length}+ loaded` : `${items.length} conversation${items.length === 1 ? "" : "s"}`}
         </span>
       </header>
       {error && <p class="error pad" role="alert">{error}</p>}

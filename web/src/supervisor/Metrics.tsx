@@ -8,12 +8,9 @@ import { errorText, fmtDuration, http, qs } from '../contact/common';
 import { BarChart, LineChart, Ring, type Point } from './charts';
 import { addDays, buckets, daysBetween, todayIn } from './logic';
 
-const shortDay = (d: string) => {
-  const [, m, day] = d.split('-');
-  return `${Number(day)}/${Number(m)}`;
-};
+const dayFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const shortDay = (d: string) => dayFmt.format(new Date(`${d}T00:00:00Z`));
 const pct = (v: number) => `${Math.round(v * 100)}%`;
-const mins = (v: number) => (v >= 120 ? `${Math.round(v / 60)} h` : `${Math.round(v)} min`);
 
 async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -168,20 +165,21 @@ export function Metrics({ team }: { team: Team }) {
             {trend ? (
               <>
                 <LineChart
-                  title={`Response times per ${weekly ? 'week' : 'day'} (minutes)`}
+                  title={`Average response times per ${weekly ? 'week' : 'day'}`}
                   summary={`average first response ${fmtDuration(main.avg_first_response_seconds)}, average response ${fmtDuration(main.avg_response_seconds)} over the range`}
                   series={[
-                    { name: 'First response', points: tp((m) => (m.avg_first_response_seconds === null ? null : m.avg_first_response_seconds / 60)) },
-                    { name: 'Any response', points: tp((m) => (m.avg_response_seconds === null ? null : m.avg_response_seconds / 60)) },
+                    { name: 'First response', points: tp((m) => m.avg_first_response_seconds) },
+                    { name: 'Any response', points: tp((m) => m.avg_response_seconds) },
                   ]}
-                  fmt={mins}
+                  fmt={fmtDuration}
+                  scale="time"
                 />
                 <LineChart
                   title={`Resolution rate per ${weekly ? 'week' : 'day'}`}
                   summary={`${main.resolution_rate === null ? 'no conversation closed' : pct(main.resolution_rate)} over the range`}
                   series={[{ name: 'Resolution rate', points: tp((m) => m.resolution_rate) }]}
                   fmt={pct}
-                  max={1}
+                  scale="ratio"
                 />
               </>
             ) : (

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Member, PresenceState, Subscribe } from './types';
 import { errorText, http, since } from '../contact/common';
+import { ApiError } from '../api';
 
 const STATE_WORDS: Record<PresenceState, string> = {
   available: 'Available',
@@ -42,7 +43,14 @@ export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?:
           setMembers(r.members);
           setError('');
         })
-        .catch((e) => live && setError(errorText(e)));
+        .catch((e) => {
+          if (!live) return;
+          setError(
+            e instanceof ApiError && e.status === 404 && e.message.toLowerCase().includes('endpoint')
+              ? 'This server does not list team members yet (GET /v1/teams/{id}/members, issue 11).'
+              : errorText(e),
+          );
+        });
     // Coalesce bursts of events into one read.
     reload.current = () => {
       if (timer) return;
@@ -84,7 +92,10 @@ export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?:
 
   if (error && !members)
     return (
-      <section class="sv-card">
+      <section class="sv-card" aria-labelledby="sv-people-h">
+        <h2 id="sv-people-h" class="sv-h2">
+          People
+        </h2>
         <p class="ct-error" role="alert">
           {error}
         </p>

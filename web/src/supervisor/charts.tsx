@@ -13,15 +13,29 @@ const W = 640;
 const H = 220;
 const PAD = { l: 48, r: 12, t: 12, b: 28 };
 
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+export type Scale = 'count' | 'time' | 'ratio';
+
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/** A step that puts the largest value within 4 gridlines: whole numbers for counts, round durations for times (seconds). */
+export function niceStep(v: number, scale: Scale): number {
+  if (scale === 'ratio') return 0.25;
+  const raw = Math.max(v, 1e-9) / 4;
+  if (scale === 'time') return TIME_STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 86400) * 86400;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = [1, 2, 5, 10].find((k) => k * p >= raw) ?? 10;
+  return Math.max(1, m * p);
 }
 
-function Axis({ max, fmt }: { max: number; fmt: (v: number) => string }) {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
+export function niceMax(v: number, scale: Scale): number {
+  if (scale === 'ratio') return 1;
+  const step = niceStep(v, scale);
+  return Math.max(step, Math.ceil(v / step) * step);
+}
+
+function Axis({ max, step, fmt }: { max: number; step: number; fmt: (v: number) => string }) {
+  const ticks: number[] = [];
+  for (let t = 0; t <= max + 1e-9; t += step) ticks.push(t);
   const ih = H - PAD.t - PAD.b;
   return (
     <g class="ch-axis">
@@ -90,7 +104,9 @@ function DataTable({ caption, points, series, fmt }: { caption: string; points: 
 }
 
 export function BarChart({ title, summary, points, fmt = (v) => String(Math.round(v)) }: { title: string; summary: string; points: Point[]; fmt?: (v: number) => string }) {
-  const max = niceMax(Math.max(0, ...points.map((p) => p.value ?? 0)));
+  const top = Math.max(0, ...points.map((p) => p.value ?? 0));
+  const max = niceMax(top, 'count');
+  const step = niceStep(top, 'count');
   const iw = W - PAD.l - PAD.r;
   const ih = H - PAD.t - PAD.b;
   const slot = iw / Math.max(1, points.length);
@@ -100,7 +116,7 @@ export function BarChart({ title, summary, points, fmt = (v) => String(Math.roun
     <figure class="ch">
       <figcaption class="ch-title">{title}</figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} class="ch-svg" role="img" aria-label={`${title}: ${summary}`}>
-        <Axis max={max} fmt={fmt} />
+        <Axis max={max} step={step} fmt={fmt} />
         {points.map((p, i) => {
           const v = p.value ?? 0;
           const h = (v / max) * ih;
@@ -124,16 +140,17 @@ export function LineChart({
   summary,
   series,
   fmt = (v) => String(Math.round(v)),
-  max: fixedMax,
+  scale = 'count',
 }: {
   title: string;
   summary: string;
   series: Array<{ name: string; points: Point[] }>;
   fmt?: (v: number) => string;
-  max?: number;
+  scale?: Scale;
 }) {
-  const all = series.flatMap((s) => s.points.map((p) => p.value ?? 0));
-  const max = fixedMax ?? niceMax(Math.max(0, ...all));
+  const top = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.value ?? 0)));
+  const max = niceMax(top, scale);
+  const step = niceStep(top, scale);
   const n = series[0]?.points.length ?? 0;
   const iw = W - PAD.l - PAD.r;
   const ih = H - PAD.t - PAD.b;
@@ -153,7 +170,7 @@ export function LineChart({
         </ul>
       )}
       <svg viewBox={`0 0 ${W} ${H}`} class="ch-svg" role="img" aria-label={`${title}: ${summary}`}>
-        <Axis max={max} fmt={fmt} />
+        <Axis max={max} step={step} fmt={fmt} />
         {series.map((s, k) => {
           // Gaps where a period has no sample.
           const segs: string[] = [];
