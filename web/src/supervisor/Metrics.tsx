@@ -143,7 +143,9 @@ export function Metrics({ team }: { team: Team }) {
               <dt>Average response</dt>
               <dd>
                 {fmtDuration(main.avg_response_seconds)}
-                <small>{main.responses} replies</small>
+                <small>
+                  {main.responses} {main.responses === 1 ? 'reply' : 'replies'}
+                </small>
               </dd>
             </div>
             <div class="sv-kpi sv-kpi-ring">

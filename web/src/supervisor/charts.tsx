@@ -60,7 +60,7 @@ function XLabels({ points, x }: { points: Point[]; x: (i: number) => number }) {
     <g class="ch-axis">
       {points.map((p, i) =>
         i % every === 0 || i === points.length - 1 ? (
-          <text key={i} x={x(i)} y={H - 8} text-anchor="middle">
+          <text key={i} x={x(i)} y={H - 8} text-anchor={x(i) < PAD.l + 16 ? 'start' : x(i) > W - PAD.r - 16 ? 'end' : 'middle'}>
             {p.short ?? p.label}
           </text>
         ) : null,
