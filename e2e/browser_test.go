@@ -254,6 +254,7 @@ var (
 	logRole  = role{"log"}
 	dialog   = role{"dialog", "alertdialog"}
 	alertDlg = role{"alertdialog"}
+	anyRole  = role{""} // any role: the name alone decides
 )
 
 // named matches an accessible name: exactly, or by prefix ("New" matches "New 3").
@@ -629,6 +630,22 @@ func (p *page) choose(r role, n named, option string) {
 		p.click(role{"menuitem", "menuitemradio", "option", "radio"}, exactly(option))
 	default:
 		p.t.Fatalf("%s: choose in %q: %s", p.name, c.Name, res)
+	}
+}
+
+// setValue sets the value of an input that has no text to type into (a date or time
+// picker) as a person's pick ends: value, then input and change events.
+func (p *page) setValue(n axNode, v string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	if _, err := p.call(ctx, n, `function(v){
+		this.focus();
+		this.value = v;
+		this.dispatchEvent(new Event('input', {bubbles: true}));
+		this.dispatchEvent(new Event('change', {bubbles: true}));
+	}`, v); err != nil {
+		p.t.Fatalf("%s: set %q to %q: %v", p.name, n.Name, v, err)
 	}
 }
 

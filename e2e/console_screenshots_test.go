@@ -41,10 +41,12 @@ func buildDemo(t *testing.T, s *stack) demo {
 	if err := s.store.SetTeamRules(ctx, s.team.ID, store.TeamRules{OfferTimeoutSeconds: 900, WrapUpReasons: []string{"Resolved", "Follow-up needed", "Spam"}}); err != nil {
 		t.Fatal(err)
 	}
-	d := demo{admin: s.newAdmin("Ada Admin", s.team.ID)}
-	d.alex = s.newAgent("Alex Agent", "away")
-	d.sam = s.newAgent("Sam Agent", "away")
-	d.priya = s.newAgent("Priya Patel", "away")
+	d := demo{admin: s.newAdmin("Ada", s.team.ID)}
+	s.exec("UPDATE users SET name = 'Ada Admin' WHERE id = $1", d.admin.user.ID)
+	d.admin.user.Name = "Ada Admin"
+	d.alex = s.newPerson("Alex Agent")
+	d.sam = s.newPerson("Sam Agent")
+	d.priya = s.newPerson("Priya Patel")
 	for _, a := range []agent{d.admin, d.alex, d.sam, d.priya} {
 		s.setPassword(d.admin, a.user, demoPassword)
 	}

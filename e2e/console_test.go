@@ -7,6 +7,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -41,19 +42,18 @@ func (s *stack) requireConsole(t *testing.T) {
 }
 
 // requireSignIn skips while the API has no sign-in (issue 11's auth branch, not merged
-// into this branch yet). TODO(console tests): remove once main has POST /v1/sessions.
+// into this branch yet): then GET /v1/password-resets/{token}, which needs no
+// authentication, is an unknown /v1 route and answers 401.
+// TODO(console tests): remove once main has the auth routes.
 func (s *stack) requireSignIn(t *testing.T) {
 	t.Helper()
-	resp, err := http.Get(s.apiURL + "/openapi.yaml")
+	resp, err := http.Get(s.apiURL + "/v1/password-resets/no-such-token")
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, path := range []string{"/v1/sessions:", "/v1/password-resets/{token}:", "/v1/users/{id}/password-reset:"} {
-		if !strings.Contains(string(spec), "\n  "+path) {
-			t.Skipf("the API has no %s yet (the auth branch is not merged here): console browser tests skipped", strings.TrimSuffix(path, ":"))
-		}
+	if resp.StatusCode == http.StatusUnauthorized {
+		t.Skip("the API has no sign-in yet (the auth branch is not merged here): console browser tests skipped")
 	}
 }
 
@@ -64,7 +64,7 @@ func (s *stack) setPassword(admin agent, u store.User, password string) {
 	var link struct {
 		URL string `json:"set_password_url"`
 	}
-	if code := s.call("POST", "/v1/users/"+u.ID+"/password-reset", admin.token, nil, &link); code != http.StatusOK {
+	if code := s.callPlain("POST", "/v1/users/"+u.ID+"/password-reset", admin.token, nil, &link); code != http.StatusOK && code != http.StatusCreated {
 		s.t.Fatalf("password reset link for %s: %d", u.Name, code)
 	}
 	parsed, err := url.Parse(link.URL)
@@ -72,9 +72,39 @@ func (s *stack) setPassword(admin agent, u store.User, password string) {
 		s.t.Fatalf("set_password_url %q has no token", link.URL)
 	}
 	tok := parsed.Query().Get("token")
-	if code := s.call("POST", "/v1/password-resets/"+tok, "", map[string]string{"password": password}, nil); code != http.StatusNoContent {
+	if code := s.callPlain("POST", "/v1/password-resets/"+tok, "", map[string]string{"password": password}, nil); code != http.StatusNoContent {
 		s.t.Fatalf("set the password of %s: %d", u.Name, code)
 	}
+}
+
+// newPerson adds an agent of the stack's team with a display name ("Alice Archer") and
+// an email address a browser's email field accepts.
+func (s *stack) newPerson(name string) agent {
+	s.t.Helper()
+	ctx := context.Background()
+	email := fmt.Sprintf("%s-%d@e2e.invalid", strings.ReplaceAll(strings.ToLower(name), " ", "."), time.Now().UnixNano())
+	u, err := s.store.UpsertUser(ctx, name, email, store.RoleAgent)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.store.AddTeamMember(ctx, s.team.ID, u.ID); err != nil {
+		s.t.Fatal(err)
+	}
+	tok := store.NewToken()
+	if err := s.store.AddToken(ctx, u.ID, tok, "e2e"); err != nil {
+		s.t.Fatal(err)
+	}
+	return agent{u, tok}
+}
+
+// callPlain is call without the OpenAPI validation (for routes the document may not
+// describe yet while issue 11 lands).
+func (s *stack) callPlain(method, path, token string, body, out any) int {
+	s.t.Helper()
+	saved := s.apiClient
+	s.apiClient = http.DefaultClient
+	defer func() { s.apiClient = saved }()
+	return s.call(method, path, token, body, out)
 }
 
 // signIn loads the console signed out, signs in and waits for the inbox sidebar.
@@ -113,10 +143,10 @@ func TestConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := s.newAdmin("Ada Admin") // of no team: sets passwords and roles only
-	sup := s.newAgent("Sam Supervisor", "away")
+	sup := s.newPerson("Sam Supervisor")
 	s.mustAct(admin, "PUT", "/v1/teams/"+s.team.ID+"/members/"+sup.user.ID, map[string]string{"role": "supervisor"}, http.StatusNoContent)
-	alice := s.newAgent("Alice Archer", "away")
-	bob := s.newAgent("Bob Baker", "away")
+	alice := s.newPerson("Alice Archer")
+	bob := s.newPerson("Bob Baker")
 	const pw = "correct horse battery staple"
 	for _, a := range []agent{sup, alice, bob} {
 		s.setPassword(admin, a.user, pw)
@@ -284,28 +314,45 @@ func (p *page) waitStaticTextFunc(what string, ok func(string) bool) string {
 	return got
 }
 
-// scheduleMessage schedules body for tomorrow 09:00 with the compose box's schedule form.
+// scheduleMessage schedules body for tomorrow 09:30 (team time) with the compose box's
+// Schedule mode, and waits for it in the pending list.
 func (p *page) scheduleMessage(body string) {
 	p.t.Helper()
+	tab := p.waitUntil(button, exactly("Schedule"), "(the compose mode)", isToggle)
+	if tab.Props["pressed"] != "true" {
+		p.clickNode(tab)
+	}
 	p.fill(textbox, exactly("Message"), body)
-	p.click(button, exactly("Schedule"))
-	when := time.Now().Add(24 * time.Hour)
-	p.fill(textbox, exactly("Date"), when.Format("2006-01-02"))
-	p.fill(textbox, exactly("Time"), "09:00")
-	p.click(button, exactly("Schedule message"))
-	p.waitStaticTextFunc("the scheduled message listed", func(s string) bool { return strings.Contains(s, body) })
+	p.setValue(p.find(anyRole, exactly("Send date")), time.Now().Add(24*time.Hour).Format("2006-01-02"))
+	p.setValue(p.find(anyRole, exactly("Send time")), "09:30")
+	p.clickNode(p.waitUntil(button, exactly("Schedule"), "(the submit button)", func(n axNode) bool { return !isToggle(n) }))
+	p.find(button, exactly(cancelName(body)))
+}
+
+func isToggle(n axNode) bool { _, ok := n.Props["pressed"]; return ok }
+
+// cancelName is the accessible name of a pending scheduled message's Cancel button.
+func cancelName(body string) string {
+	r := []rune(body)
+	if len(r) > 40 {
+		r = r[:40]
+	}
+	return "Cancel scheduled message: " + string(r)
 }
 
 // cancelScheduled cancels the pending scheduled message with that text.
 func (p *page) cancelScheduled(body string) {
 	p.t.Helper()
-	p.click(button, startsWith("Cancel scheduled message"))
+	p.click(button, exactly(cancelName(body)))
+	p.waitGone(button, exactly(cancelName(body)))
 }
 
 // transferTo hands the open conversation to the named colleague.
 func (p *page) transferTo(name string) {
 	p.t.Helper()
 	p.click(button, exactly("Transfer"))
-	p.click(role{"radio", "option", "menuitem", "button"}, startsWith(name))
-	p.click(button, exactly("Transfer conversation"))
+	dlg := p.find(dialog, exactly("Transfer conversation"))
+	p.clickNode(p.findIn(dlg.Backend, role{"radio"}, startsWith(name)))
+	p.clickNode(p.findIn(dlg.Backend, button, exactly("Transfer")))
+	p.waitGone(dialog, exactly("Transfer conversation"))
 }
