@@ -77,7 +77,19 @@ export function Actions(props: { conv: ConversationDetail; me: Me; team?: Team; 
           </button>
         )}
         {(open || admin) && (
-          <details class="menu">
+          <details
+            class="menu"
+            onClick={(e) => {
+              // A chosen item closes the menu.
+              if ((e.target as HTMLElement).closest(".menu-item")) e.currentTarget.open = false;
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Escape" && e.currentTarget.open) {
+                e.currentTarget.open = false;
+                e.currentTarget.querySelector("summary")?.focus();
+              }
+            }}
+          >
             <summary class="btn ghost" aria-label="More actions">More</summary>
             <div class="menu-list">
               {open && (onIt || admin) && (

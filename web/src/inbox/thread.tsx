@@ -210,19 +210,18 @@ function Bubble({ m, names, meId }: { m: Message; names: (id: string | null) => 
         {label && <div class="msg-label">{label}{note ? " · not sent to the customer" : ""}</div>}
         {m.body && <p class="msg-body">{m.body}</p>}
         {m.media.length > 0 && (
-          <div class="media">
-            {m.media.map((x, i) =>
-              x.content_type.startsWith("image/") ? (
-                <a key={i} href={x.url} target="_blank" rel="noreferrer noopener">
-                  <img src={x.url} alt={`Attachment ${i + 1}`} loading="lazy" />
+          // Links, not <img>: the media live on Twilio's host, which the console's CSP
+          // (img-src 'self') does not load; the browser opens them in a new tab.
+          <ul class="media">
+            {m.media.map((x, i) => (
+              <li key={i}>
+                <a href={x.url} target="_blank" rel="noreferrer noopener">
+                  {x.content_type.startsWith("image/") ? "Image" : "Attachment"} {i + 1}
+                  <span class="muted small"> ({x.content_type || "file"})</span>
                 </a>
-              ) : (
-                <a key={i} href={x.url} target="_blank" rel="noreferrer noopener">
-                  Attachment {i + 1} ({x.content_type || "file"})
-                </a>
-              ),
-            )}
-          </div>
+              </li>
+            ))}
+          </ul>
         )}
         {m.num_media > m.media.length && <p class="muted small">{m.num_media - m.media.length} attachment(s) not available</p>}
       </div>
