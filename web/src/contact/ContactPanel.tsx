@@ -41,18 +41,18 @@ export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelP
 
   if (loadError) {
     return (
-      <aside class="ct-panel" aria-label="Contact">
+      <div class="ct-panel">
         <p class="ct-error" role="alert">
           {loadError}
         </p>
-      </aside>
+      </div>
     );
   }
   if (!contact) {
     return (
-      <aside class="ct-panel" aria-label="Contact" aria-busy="true">
+      <div class="ct-panel" aria-busy="true">
         <p class="ct-muted">Loading contact…</p>
-      </aside>
+      </div>
     );
   }
 
@@ -63,7 +63,7 @@ export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelP
   const reachable = !contact.opted_out && !contact.blocked;
 
   return (
-    <aside class="ct-panel" aria-label="Contact">
+    <div class="ct-panel">
       <header class="ct-head">
         <h2 class="ct-title">{contact.name || fmtPhone(contact.phone)}</h2>
         <p class="ct-sub">
@@ -115,7 +115,7 @@ export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelP
       </section>
 
       <History key={`${contact.id}-${historyKey}`} contactId={contact.id} />
-    </aside>
+    </div>
   );
 }
 
@@ -265,8 +265,7 @@ function Consent({ contact, me, onSaved }: { contact: ContactDetail; me: MeLike;
             <span>
               {' '}
               — this number may be texted.
-              {contact.consent_reason && when && ` Last change: ${contact.consent_reason} (${when}).`} If the customer asks to stop,
-              record the opt-out: pending scheduled messages are cancelled, as when they text STOP.
+              {contact.consent_reason && when && ` Last change: ${contact.consent_reason} (${when}).`}
             </span>
           )}
         </li>
@@ -275,7 +274,7 @@ function Consent({ contact, me, onSaved }: { contact: ContactDetail; me: MeLike;
           {contact.blocked ? (
             <span> — nothing you write is sent to this number until someone unblocks it. Their texts still reach the team.</span>
           ) : (
-            <span> — block a number that abuses the service: nothing will be sent to it.</span>
+            <span> — texts to this number are sent.</span>
           )}
         </li>
       </ul>

@@ -1,7 +1,7 @@
 // Chat-to-text handoff (POST /v1/chat-handoffs): the customer agreed in a web
 // chat to be texted at a mobile number; the consent is recorded with who took it
 // and when, and the agent sends the first text.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { ChatHandoffWithContact, MeLike } from './types';
 import { contactHref, errorText, fmtPhone, http, idempotencyKey, phoneProblem } from './common';
 import { TeamField, defaultTeam, useTeams } from './teams';
@@ -33,6 +33,8 @@ export function HandoffForm({ me, teamId, phone: phone0 = '', name: name0 = '', 
   const [key, setKey] = useState(idempotencyKey);
   const [done, setDone] = useState<ChatHandoffWithContact | null>(null);
   const teamValue = team || defaultTeam(teams, teamId);
+  const form = useRef<HTMLFormElement>(null);
+  const focusInvalid = () => requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
 
   const phoneErr = touched ? phoneProblem(phone) : null;
   const nameErr = touched && !name.trim() ? 'Enter the name the customer gave in the chat.' : null;
@@ -43,7 +45,10 @@ export function HandoffForm({ me, teamId, phone: phone0 = '', name: name0 = '', 
     ev.preventDefault();
     setTouched(true);
     setError('');
-    if (phoneProblem(phone) || !name.trim() || !chatRef.trim() || !consent) return;
+    if (phoneProblem(phone) || !name.trim() || !chatRef.trim() || !consent) {
+      focusInvalid();
+      return;
+    }
     setBusy(true);
     try {
       const h = await http.post<ChatHandoffWithContact>(
@@ -89,7 +94,7 @@ export function HandoffForm({ me, teamId, phone: phone0 = '', name: name0 = '', 
 
   const inv = (err: string | null) => (err ? { 'aria-invalid': true as const } : {});
   return (
-    <form class="ct-form ct-card" onSubmit={submit} aria-label="Chat to text handoff" noValidate>
+    <form ref={form} class="ct-form ct-card" onSubmit={submit} aria-label="Chat to text handoff" noValidate>
       <p class="ct-hint">Move a web chat to text messages. Ask the customer in the chat first: texts need their agreement.</p>
       <TeamField teams={teams} value={teamValue} onChange={setTeam} />
       <label class="ct-field">

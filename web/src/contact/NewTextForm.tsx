@@ -1,6 +1,6 @@
 // New text to a number or a contact (POST /v1/messages): the conversation opens in
 // the sender's Mine inbox and waits for the customer's reply.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { MeLike, Message } from './types';
 import { conversationHref, errorText, http, idempotencyKey, phoneProblem } from './common';
 import { TeamField, defaultTeam, useTeams } from './teams';
@@ -28,6 +28,8 @@ export function NewTextForm({ me, teamId, to: fixedTo, onDone }: NewTextFormProp
   const [key, setKey] = useState(idempotencyKey);
   const [sent, setSent] = useState<Message | null>(null);
   const teamValue = team || defaultTeam(teams, teamId);
+  const form = useRef<HTMLFormElement>(null);
+  const focusInvalid = () => requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
   const toErr = touched && !fixedTo ? phoneProblem(to) : null;
   const bodyErr = touched && !body.trim() ? 'Write the message.' : null;
 
@@ -35,7 +37,10 @@ export function NewTextForm({ me, teamId, to: fixedTo, onDone }: NewTextFormProp
     ev.preventDefault();
     setTouched(true);
     setError('');
-    if ((!fixedTo && phoneProblem(to)) || !body.trim()) return;
+    if ((!fixedTo && phoneProblem(to)) || !body.trim()) {
+      focusInvalid();
+      return;
+    }
     setBusy(true);
     try {
       const m = await http.post<Message>('/v1/messages', { team_id: teamValue, to: (fixedTo ?? to).trim(), body }, { 'Idempotency-Key': key });
@@ -52,7 +57,7 @@ export function NewTextForm({ me, teamId, to: fixedTo, onDone }: NewTextFormProp
   };
 
   return (
-    <form class="ct-form ct-card" onSubmit={submit} aria-label="New text" noValidate>
+    <form ref={form} class="ct-form ct-card" onSubmit={submit} aria-label="New text" noValidate>
       <p class="ct-hint" id={`${uid}-explain`}>
         The text is sent from the team’s number. The conversation opens in your <strong>Mine</strong> inbox and waits for the customer: it
         shows as open once they reply.
