@@ -15,6 +15,13 @@ let lastId = 0;
 let retryTimer: number | undefined;
 let retryDelay = 1000;
 
+// Called when the browser gives up on the stream: the session may have ended (a 401
+// the EventSource cannot report), which an ordinary request will reveal.
+let probe: () => void = () => {};
+export function setStreamProbe(fn: () => void): void {
+  probe = fn;
+}
+
 export function onEvent(fn: Handler): () => void {
   handlers.add(fn);
   return () => handlers.delete(fn);
@@ -69,6 +76,7 @@ function open(): void {
     // CLOSED: the browser gave up (e.g. a 401 or 5xx). Retry ourselves, resuming after lastId.
     src.close();
     connection.set("reconnecting");
+    probe();
     retryTimer = window.setTimeout(() => {
       if (source === src) open();
     }, retryDelay);

@@ -1,7 +1,7 @@
 // Who is signed in. `me` is null while signed out (the sign-in screen shows), undefined
 // while the first GET /v1/me is in flight.
 import { api, setCsrfToken, setUnauthorizedHandler } from "./api";
-import { startEvents, stopEvents } from "./events";
+import { setStreamProbe, startEvents, stopEvents } from "./events";
 import { createStore } from "./lib/store";
 import type { Me, MeTeam } from "./types";
 
@@ -22,6 +22,8 @@ function signedOut(): void {
 setUnauthorizedHandler(() => {
   if (me.get()) signedOut();
 });
+// A stream that closed for good: if the session is gone, GET /v1/me's 401 signs us out.
+setStreamProbe(() => void api.get("/v1/me").catch(() => {}));
 
 export async function loadMe(): Promise<void> {
   try {
