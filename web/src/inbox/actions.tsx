@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 import { api, errorText } from "../api";
 import { useMembers } from "../lib/cache";
 import { Modal } from "../lib/dialog";
+import { navigate } from "../lib/router";
 import { myTeams } from "../session";
 import type { ConversationDetail, Me, Member, Team } from "../types";
 import { assignees } from "./format";
@@ -116,7 +117,7 @@ export function Actions(props: { conv: ConversationDetail; me: Me; team?: Team; 
       {dialog === "conference" && <ConferenceDialog conv={conv} me={me} onClose={() => setDialog(null)} onDone={props.onChanged} />}
       {dialog === "wrapup" && <WrapUpDialog conv={conv} team={props.team} onClose={() => setDialog(null)} onDone={props.onChanged} />}
       {dialog === "visibility" && <VisibilityDialog conv={conv} me={me} onClose={() => setDialog(null)} onDone={props.onChanged} />}
-      {dialog === "delete" && <DeleteDialog conv={conv} onClose={() => setDialog(null)} onDone={props.onChanged} />}
+      {dialog === "delete" && <DeleteDialog conv={conv} onClose={() => setDialog(null)} onDone={() => navigate("/inbox/team")} />}
     </div>
   );
 

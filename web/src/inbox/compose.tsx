@@ -4,8 +4,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, errorText } from "../api";
 import { useTemplates } from "../lib/cache";
 import { segments } from "../lib/sms";
+import { fill, placeholders } from "../lib/template";
 import { utcToZoned, zonedLabel, zonedToUTC } from "../lib/time";
-import type { ConversationDetail, ScheduledMessage, Team } from "../types";
+import type { ConversationDetail, ScheduledMessage, Team, Template } from "../types";
 
 export const MAX = 1000;
 
@@ -18,6 +19,7 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
   const [error, setError] = useState("");
   const [when, setWhen] = useState(() => defaultWhen(team?.time_zone));
   const [schedGen, setSchedGen] = useState(0);
+  const [filling, setFilling] = useState<Template | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const templates = useTemplates(conv.team_id);
   const zone = team?.time_zone || "UTC";
@@ -31,10 +33,21 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
   useEffect(() => setWhen(defaultWhen(team?.time_zone)), [team?.time_zone]);
 
   const info = segments(body);
+  const unfilled = placeholders(body);
+
+  function insert(text: string) {
+    setBody((b) => (b ? `${b}${b.endsWith(" ") ? "" : " "}${text}` : text).slice(0, MAX));
+    setFilling(null);
+    box.current?.focus();
+  }
   const empty = body.trim() === "";
 
   async function submit() {
     if (empty || busy || props.disabled) return;
+    if (unfilled.length && !note) {
+      setError(`Fill in ${unfilled.map((v) => `{{${v}}}`).join(", ")} first: the customer would see it as written.`);
+      return;
+    }
     setBusy(true);
     setError("");
     try {
@@ -79,9 +92,10 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
               value=""
               onChange={(e) => {
                 const t = templates.find((x) => x.id === e.currentTarget.value);
-                if (t) setBody((b) => (b ? `${b}${b.endsWith(" ") ? "" : " "}${t.body}` : t.body).slice(0, MAX));
                 e.currentTarget.value = "";
-                box.current?.focus();
+                if (!t) return;
+                if (placeholders(t.body).length) setFilling(t);
+                else insert(t.body);
               }}
             >
               <option value="">Templates…</option>
@@ -89,6 +103,7 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
             </select>
           )}
         </div>
+        {filling && <FillTemplate t={filling} onInsert={insert} onCancel={() => setFilling(null)} />}
         <textarea
           ref={box}
           aria-label="Message"
@@ -184,5 +199,29 @@ function Scheduled({ convId, zone, gen }: { convId: string; zone: string; gen: n
       </ul>
       {error && <p class="error small" role="alert">{error}</p>}
     </section>
+  );
+}
+
+/** Asks for each placeholder's value, then inserts the filled-in template. */
+function FillTemplate(props: { t: Template; onInsert: (text: string) => void; onCancel: () => void }) {
+  const vars = placeholders(props.t.body);
+  const [vals, setVals] = useState<Record<string, string>>({});
+  const filled = fill(props.t.body, vals);
+  return (
+    <fieldset class="fill-template">
+      <legend>Template “{props.t.name}”</legend>
+      {vars.map((v, i) => (
+        <label key={v}>
+          <span>{v.replace(/_/g, " ")}</span>
+          <input autoFocus={i === 0} value={vals[v] ?? ""} onInput={(e) => setVals({ ...vals, [v]: e.currentTarget.value })}
+            onKeyDown={(e) => { if (e.key === "Enter") { e.preventDefault(); props.onInsert(filled); } }} />
+        </label>
+      ))}
+      <p class="small muted preview">{filled}</p>
+      <div class="row">
+        <button type="button" class="btn small primary" onClick={() => props.onInsert(filled)}>Insert</button>
+        <button type="button" class="btn small ghost" onClick={props.onCancel}>Cancel</button>
+      </div>
+    </fieldset>
   );
 }
