@@ -8,6 +8,7 @@ import { connection } from "./events";
 import { counts, loadCounts } from "./inbox/counts";
 import { InboxView } from "./inbox/view";
 import { useTeam } from "./lib/cache";
+import { Shortcuts } from "./lib/keys";
 import { lazy } from "./lib/lazy";
 import { Link, match, navigate, useLocation } from "./lib/router";
 import { useStore } from "./lib/store";
@@ -112,6 +113,7 @@ function Header({ me: m }: { me: Me }) {
       </form>
       <div class="topbar-end">
         <PresenceControl me={m} />
+        <Shortcuts go={navigate} />
         <Link class="btn ghost" href="/account" aria-label={`Account: ${m.name}`}>
           <span class="avatar" aria-hidden="true">{initials(m.name)}</span>
           <span class="hide-sm">{m.name}</span>
