@@ -134,36 +134,57 @@ function Sidebar({ me: m }: { me: Me }) {
   const activeInbox = match("/inbox/:inbox", path)?.inbox ?? match("/inbox/:inbox/c/:id", path)?.inbox;
   const activeTeam = query.get("team") ?? "";
 
-  // One group when the user is in one team; otherwise "All teams" plus a group per team.
-  const groups: { teamId: string; name: string }[] = several
-    ? [{ teamId: "", name: "All teams" }, ...teams.map((t) => ({ teamId: t.id, name: t.name }))]
-    : [{ teamId: "", name: teams[0]?.name ?? "Inbox" }];
+  // Several teams: a team switcher scopes the six inboxes (and their counts); the
+  // choice lives in the URL (?team=) so it survives reloads and can be shared.
+  const scope = several && teams.some((t) => t.id === activeTeam) ? activeTeam : "";
+  const ids = teams.map((t) => t.id);
+  const scopeName = scope ? teams.find((t) => t.id === scope)?.name ?? "" : "";
 
   return (
     <nav class="sidebar" aria-label="Inboxes">
-      {groups.map((g) => (
-        <div class="side-group" key={g.teamId || "all"}>
-          <h2 class="side-title">{g.teamId || !several ? <TeamName id={g.teamId || teams[0]?.id} fallback={g.name} /> : g.name}</h2>
-          <ul>
-            {INBOXES.map((ib) => {
-              const n = countFor(all, ib.key, g.teamId, teams.map((t) => t.id));
-              const unread = ib.key === "mine" ? (countFor(all, "mine_unread", g.teamId, teams.map((t) => t.id)) ?? 0) : 0;
-              const href = `/inbox/${ib.key}${g.teamId ? `?team=${g.teamId}` : ""}`;
-              const current = activeInbox === ib.key && activeTeam === g.teamId;
-              const label = `${ib.label}${n !== null ? ` ${n}` : ""}${unread ? `, ${unread} unread` : ""}${several ? ` (${g.name})` : ""}`;
-              return (
-                <li key={ib.key}>
-                  <Link class="side-link" href={href} aria-current={current ? "page" : undefined} aria-label={label}>
-                    <span>{ib.label}</span>
-                    {unread > 0 && <span class="badge unread" aria-hidden="true">{unread}</span>}
-                    {n !== null && <span class="count" aria-hidden="true">{n}</span>}
-                  </Link>
-                </li>
-              );
-            })}
-          </ul>
-        </div>
-      ))}
+      <div class="side-group">
+        {several ? (
+          <label class="side-scope">
+            <span class="side-title">Team</span>
+            <select
+              aria-label="Inbox team"
+              value={scope}
+              onChange={(e) => {
+                const t = e.currentTarget.value;
+                navigate(`/inbox/${activeInbox ?? "mine"}${t ? `?team=${t}` : ""}`);
+              }}
+            >
+              <option value="">All teams{totalLabel(all, ids)}</option>
+              {teams.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                  {totalLabel(all, [t.id])}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <h2 class="side-title"><TeamName id={teams[0]?.id} fallback={teams[0]?.name ?? "Inbox"} /></h2>
+        )}
+        <ul>
+          {INBOXES.map((ib) => {
+            const n = countFor(all, ib.key, scope, ids);
+            const unread = ib.key === "mine" ? (countFor(all, "mine_unread", scope, ids) ?? 0) : 0;
+            const href = `/inbox/${ib.key}${scope ? `?team=${scope}` : ""}`;
+            const current = activeInbox === ib.key;
+            const label = `${ib.label}${n !== null ? ` ${n}` : ""}${unread ? `, ${unread} unread` : ""}${scopeName ? ` in ${scopeName}` : ""}`;
+            return (
+              <li key={ib.key}>
+                <Link class="side-link" href={href} aria-current={current ? "page" : undefined} aria-label={label}>
+                  <span>{ib.label}</span>
+                  {unread > 0 && <span class="badge unread" aria-hidden="true">{unread}</span>}
+                  {n !== null && <span class="count" aria-hidden="true">{n}</span>}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
       <div class="side-group">
         <h2 class="side-title">Tools</h2>
         <ul>
@@ -180,6 +201,12 @@ function Sidebar({ me: m }: { me: Me }) {
       </div>
     </nav>
   );
+}
+
+/** " (3 waiting)": what needs an agent in those teams, for the switcher's options. */
+function totalLabel(all: Record<string, import("./types").InboxCounts>, ids: string[]): string {
+  const n = (countFor(all, "new", "", ids) ?? 0) + (countFor(all, "missed", "", ids) ?? 0);
+  return n ? ` (${n} waiting)` : "";
 }
 
 function countFor(
