@@ -9,7 +9,7 @@ import { Link } from "../lib/router";
 import { useStore } from "../lib/store";
 import { duration, parse, shortTime } from "../lib/time";
 import { me as meStore } from "../session";
-import type { Conversation, ConversationPage, Inbox } from "../types";
+import type { Conversation, ConversationPage, Inbox, Me } from "../types";
 import { listTick } from "./counts";
 import { assignees, customerName, nextActionLabel, STATUS_LABEL } from "./format";
 import { useNow } from "./now";
@@ -151,6 +151,7 @@ function Row({ c, inbox, teamId, selected, now, meId }: { c: Conversation; inbox
         <div class="conv-line small">
           {c.contact_ref && <span class="muted">Ref {c.contact_ref}</span>}
           {c.contact_name && <span class="muted">{c.contact_phone}</span>}
+          {teamName(me, c.team_id) && <span class="pill">{teamName(me, c.team_id)}</span>}
         </div>
         <div class="conv-line small">
           <span class={`pill${needsAgent ? " agent" : ""}`}>{nextActionLabel(c) || STATUS_LABEL[c.status]}</span>
@@ -163,6 +164,12 @@ function Row({ c, inbox, teamId, selected, now, meId }: { c: Conversation; inbox
       </Link>
     </li>
   );
+}
+
+/** The team's name when the user is in several (one team needs no label). */
+function teamName(me: Me | null | undefined, teamId: string): string {
+  const teams = me?.teams ?? [];
+  return teams.length > 1 ? (teams.find((t) => t.id === teamId)?.name ?? "") : "";
 }
 
 function EmptyInbox({ inbox }: { inbox: Inbox }) {
