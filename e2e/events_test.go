@@ -33,9 +33,17 @@ type sseBlock struct {
 
 func (s *stack) openEvents(token, lastEventID, query string) *sseStream {
 	s.t.Helper()
+	return s.openEventsWith(map[string]string{"Authorization": "Bearer " + token}, lastEventID, query)
+}
+
+// openEventsWith opens the stream with these headers (a token, or a session cookie).
+func (s *stack) openEventsWith(header map[string]string, lastEventID, query string) *sseStream {
+	s.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", s.apiURL+"/v1/events"+query, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
