@@ -109,6 +109,9 @@ const (
 	teamMembers                  // a team's resource: its members and admins; another team's agent 404
 	teamAdmins                   // changes a team's resource: admins; its members 403, another team's agent 404
 	adminOnly                    // the admin API: admins; any agent 403
+	// teamSupervisors changes what a team's supervisors own (its templates): supervisors
+	// and admins; its agents 403; another team's users (its supervisors too) 404.
+	teamSupervisors
 	// convViewers: a conversation, or what hangs on one (its contact, its scheduled
 	// messages): those who may see it, i.e. admins and the team's members, but of a
 	// restricted conversation only those it lists; anyone else 404.
@@ -126,24 +129,28 @@ const (
 	unlisted                       // an agent of the team, calling on a restricted conversation that does not list them
 	outsider                       // an agent of another team
 	admin                          // an admin (a member of the team too)
+	supervisor                     // a supervisor of the team
+	otherSupervisor                // a supervisor of another team
 	numCallers
 )
 
-var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin"}
+var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin",
+	"team_supervisor", "other_team_supervisor"}
 
 // ruleStatuses is the status each caller gets under each rule; 0 is the row's status of
 // an allowed call. What a caller may not see is 404, never 403: its existence is not
 // revealed.
 var ruleStatuses = map[authzRule][numCallers]int{
-	//           anonymous invalid member unlisted outsider admin
-	public:      {0, 0, 0, 0, 0, 0},
-	webhook:     {403, 403, 403, 403, 403, 403},
-	signedIn:    {401, 401, 0, 0, 0, 0},
-	teamMembers: {401, 401, 0, 0, 404, 0},
-	teamAdmins:  {401, 401, 403, 403, 404, 0},
-	adminOnly:   {401, 401, 403, 403, 403, 0},
-	convViewers: {401, 401, 0, 404, 404, 0},
-	convAdmins:  {401, 401, 403, 404, 404, 0},
+	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor
+	public:          {0, 0, 0, 0, 0, 0, 0, 0},
+	webhook:         {403, 403, 403, 403, 403, 403, 403, 403},
+	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0},
+	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404},
+	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404},
+	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403},
+	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404},
+	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404},
+	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404},
 }
 
 // authzRow is a row of the authorization matrix.
@@ -203,6 +210,8 @@ type authzEnv struct {
 	// (another team's agent) and admin call; helper is another member of the team (an
 	// owner to be conferenced by, a user to transfer to).
 	member, unlisted, outsider, admin, helper agent
+	// supervisor supervises the team; otherSupervisor the outsider's team.
+	supervisor, otherSupervisor agent
 	// Shared resources, for reads and for refused calls (which must leave them as they
 	// are): an unassigned conversation in New and its contact, a template, a pending
 	// scheduled message.
@@ -232,7 +241,22 @@ func newAuthzEnv(t *testing.T, s *stack) *authzEnv {
 	if code := s.call("GET", "/v1/me", s.outsider, nil, &x.outsider.user); code != http.StatusOK {
 		t.Fatalf("GET /v1/me as the other team's agent: %d", code)
 	}
-	var err error
+	x.supervisor = s.newAgent("supervisor", "")
+	if err := s.store.PutTeamMember(ctx, s.team.ID, x.supervisor.user.ID, store.TeamRoleSupervisor); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.store.CreateUser(ctx, "Other supervisor", fmt.Sprintf("other-sup-%d@e2e.invalid", time.Now().UnixNano()),
+		store.RoleAgent, nil)
+	if err == nil {
+		err = s.store.PutTeamMember(ctx, x.outsider.user.TeamIDs[0], other.ID, store.TeamRoleSupervisor)
+	}
+	x.otherSupervisor = agent{other, store.NewToken()}
+	if err == nil {
+		err = s.store.AddToken(ctx, other.ID, x.otherSupervisor.token, "e2e")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	if x.team, err = s.store.Team(ctx, s.team.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +297,10 @@ func (x *authzEnv) caller(kind callerKind, rule authzRule) authzCaller {
 		c.token, c.user = x.outsider.token, x.outsider.user
 	case admin:
 		c.token, c.user = x.admin.token, x.admin.user
+	case supervisor:
+		c.token, c.user = x.supervisor.token, x.supervisor.user
+	case otherSupervisor:
+		c.token, c.user = x.otherSupervisor.token, x.otherSupervisor.user
 	}
 	return c
 }
@@ -638,6 +666,16 @@ func (x *authzEnv) deleteNumberReq(c authzCaller) authzReq {
 		return err
 	}
 	return r
+}
+
+// readReq marks the shared conversation read up to its first message (the restricted
+// one's for the unlisted caller, who must get 404 before the message is looked at).
+func (x *authzEnv) readReq(c authzCaller) authzReq {
+	msgs, err := x.s.store.Messages(context.Background(), x.conv.ID)
+	if err != nil || len(msgs) == 0 {
+		x.t.Fatalf("the shared conversation's messages: %v %v", msgs, err)
+	}
+	return x.onConv(c, nil).with(map[string]string{"message_id": msgs[0].ID})
 }
 
 // newUser creates an agent (no token) in teamIDs.
