@@ -178,7 +178,10 @@ func TestPeopleAndLiveState(t *testing.T) {
 		t.Fatalf("presence: %d", code)
 	}
 	ev, _ = streams[member.user.ID].waitEvent("presence_changed", "")
-	var pres struct{ UserID, State string }
+	var pres struct {
+		UserID string `json:"user_id"`
+		State  string `json:"state"`
+	}
 	if err := json.Unmarshal(ev.Data, &pres); err != nil || pres.UserID != mate.user.ID || pres.State != "away" {
 		t.Errorf("presence_changed data %s; want the teammate away", ev.Data)
 	}
