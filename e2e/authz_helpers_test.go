@@ -123,14 +123,14 @@ const (
 type callerKind int
 
 const (
-	anonymous    callerKind = iota // no Authorization header
-	invalidToken                   // a bearer token the API never issued
-	member                         // an agent of the resource's team
-	unlisted                       // an agent of the team, calling on a restricted conversation that does not list them
-	outsider                       // an agent of another team
-	admin                          // an admin (a member of the team too)
-	supervisor                     // a supervisor of the team
-	otherSupervisor                // a supervisor of another team
+	anonymous       callerKind = iota // no Authorization header
+	invalidToken                      // a bearer token the API never issued
+	member                            // an agent of the resource's team
+	unlisted                          // an agent of the team, calling on a restricted conversation that does not list them
+	outsider                          // an agent of another team
+	admin                             // an admin (a member of the team too)
+	supervisor                        // a supervisor of the team
+	otherSupervisor                   // a supervisor of another team
 	numCallers
 )
 
