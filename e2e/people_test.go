@@ -249,6 +249,25 @@ func TestPeopleAndLiveState(t *testing.T) {
 		t.Errorf("conversation_new for a teammate with the defaults: alert false")
 	}
 
+	// An offer taken by someone else: the teammate becomes available and is offered a
+	// waiting conversation; the supervisor assigns it to another agent; the teammate
+	// hears offer_taken, naming who took it.
+	if code := s.call("PUT", "/v1/me/presence", mate.token, map[string]string{"state": "available"}, nil); code != http.StatusOK {
+		t.Fatalf("presence: %d", code)
+	}
+	offer, _ := streams[mate.user.ID].waitEvent("offer", "")
+	if code := s.call("POST", "/v1/conversations/"+*offer.ConversationID+"/assign", sup.token,
+		map[string][]string{"user_ids": {excluded.user.ID}}, nil); code != http.StatusOK {
+		t.Fatalf("the supervisor assigning the offered conversation: %d", code)
+	}
+	taken, _ := streams[mate.user.ID].waitEvent("offer_taken", *offer.ConversationID)
+	var by struct {
+		TakenBy string `json:"taken_by"`
+	}
+	if err := json.Unmarshal(taken.Data, &by); err != nil || by.TakenBy != excluded.user.ID {
+		t.Errorf("offer_taken data %s; want taken_by %s", taken.Data, excluded.user.ID)
+	}
+
 	// The supervisor's note carries their name.
 	var note store.Message
 	if code := s.call("POST", "/v1/conversations/"+conv1+"/notes", sup.token, map[string]string{"body": "watching this one"}, &note); code != http.StatusCreated ||
