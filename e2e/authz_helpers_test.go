@@ -109,6 +109,9 @@ const (
 	teamMembers                  // a team's resource: its members and admins; another team's agent 404
 	teamAdmins                   // changes a team's resource: admins; its members 403, another team's agent 404
 	adminOnly                    // the admin API: admins; any agent 403
+	// teamSupervisors changes what a team's supervisors own (its templates): supervisors
+	// and admins; its agents 403; another team's users (its supervisors too) 404.
+	teamSupervisors
 	// convViewers: a conversation, or what hangs on one (its contact, its scheduled
 	// messages): those who may see it, i.e. admins and the team's members, but of a
 	// restricted conversation only those it lists; anyone else 404.
@@ -120,36 +123,39 @@ const (
 type callerKind int
 
 const (
-	anonymous      callerKind = iota // no Authorization header
-	invalidToken                     // a bearer token the API never issued
-	member                           // an agent of the resource's team
-	unlisted                         // an agent of the team, calling on a restricted conversation that does not list them
-	outsider                         // an agent of another team
-	admin                            // an admin (a member of the team too)
-	cookieSession                    // the team agent, signed in with a session cookie (and the CSRF token)
-	disabledUser                     // a disabled agent of the team, with their (unrevoked) token
-	expiredSession                   // the team agent's session cookie, past its lifetime
-	revokedSession                   // the team agent's session cookie, signed out
+	anonymous       callerKind = iota // no Authorization header
+	invalidToken                      // a bearer token the API never issued
+	member                            // an agent of the resource's team
+	unlisted                          // an agent of the team, calling on a restricted conversation that does not list them
+	outsider                          // an agent of another team
+	admin                             // an admin (a member of the team too)
+	supervisor                        // a supervisor of the team
+	otherSupervisor                   // a supervisor of another team
+	cookieSession                     // the team agent, signed in with a session cookie (and the CSRF token)
+	disabledUser                      // a disabled agent of the team, with their (unrevoked) token
+	expiredSession                    // the team agent's session cookie, past its lifetime
+	revokedSession                    // the team agent's session cookie, signed out
 	numCallers
 )
 
 var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin",
-	"cookie_session", "disabled_user", "expired_session", "revoked_session"}
+	"team_supervisor", "other_team_supervisor", "cookie_session", "disabled_user", "expired_session", "revoked_session"}
 
 // ruleStatuses is the status each caller gets under each rule; 0 is the row's status of
 // an allowed call. What a caller may not see is 404, never 403: its existence is not
 // revealed.
 // The cookie session is the team agent: it gets what they get.
 var ruleStatuses = map[authzRule][numCallers]int{
-	//           anonymous invalid member unlisted outsider admin cookie disabled expired revoked
-	public:      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-	webhook:     {403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	signedIn:    {401, 401, 0, 0, 0, 0, 0, 401, 401, 401},
-	teamMembers: {401, 401, 0, 0, 404, 0, 0, 401, 401, 401},
-	teamAdmins:  {401, 401, 403, 403, 404, 0, 403, 401, 401, 401},
-	adminOnly:   {401, 401, 403, 403, 403, 0, 403, 401, 401, 401},
-	convViewers: {401, 401, 0, 404, 404, 0, 0, 401, 401, 401},
-	convAdmins:  {401, 401, 403, 404, 404, 0, 403, 401, 401, 401},
+	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor cookie disabled expired revoked
+	public:          {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	webhook:         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0, 0, 401, 401, 401},
+	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404, 0, 401, 401, 401},
+	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404, 403, 401, 401, 401},
+	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403, 403, 401, 401, 401},
+	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404, 403, 401, 401, 401},
+	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401},
+	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401},
 }
 
 // authzRow is a row of the authorization matrix.
@@ -212,6 +218,8 @@ type authzEnv struct {
 	// (another team's agent) and admin call; helper is another member of the team (an
 	// owner to be conferenced by, a user to transfer to).
 	member, unlisted, outsider, admin, helper agent
+	// supervisor supervises the team; otherSupervisor the outsider's team.
+	supervisor, otherSupervisor agent
 	// disabled is a disabled agent of the team; expired and revoked are ended sessions
 	// of the member.
 	disabled         agent
@@ -258,7 +266,22 @@ func newAuthzEnv(t *testing.T, s *stack) *authzEnv {
 	if err := s.store.DeleteSession(ctx, x.member.user.ID, revoked.ID); err != nil {
 		t.Fatal(err)
 	}
-	var err error
+	x.supervisor = s.newAgent("supervisor", "")
+	if err := s.store.PutTeamMember(ctx, s.team.ID, x.supervisor.user.ID, store.TeamRoleSupervisor); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.store.CreateUser(ctx, "Other supervisor", fmt.Sprintf("other-sup-%d@e2e.invalid", time.Now().UnixNano()),
+		store.RoleAgent, nil)
+	if err == nil {
+		err = s.store.PutTeamMember(ctx, x.outsider.user.TeamIDs[0], other.ID, store.TeamRoleSupervisor)
+	}
+	x.otherSupervisor = agent{other, store.NewToken()}
+	if err == nil {
+		err = s.store.AddToken(ctx, other.ID, x.otherSupervisor.token, "e2e")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	if x.team, err = s.store.Team(ctx, s.team.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -309,6 +332,10 @@ func (x *authzEnv) caller(kind callerKind, rule authzRule) authzCaller {
 		c.session = x.expired
 	case revokedSession:
 		c.session = x.revoked
+	case supervisor:
+		c.token, c.user = x.supervisor.token, x.supervisor.user
+	case otherSupervisor:
+		c.token, c.user = x.otherSupervisor.token, x.otherSupervisor.user
 	}
 	return c
 }
@@ -674,6 +701,16 @@ func (x *authzEnv) deleteNumberReq(c authzCaller) authzReq {
 		return err
 	}
 	return r
+}
+
+// readReq marks the shared conversation read up to its first message (the restricted
+// one's for the unlisted caller, who must get 404 before the message is looked at).
+func (x *authzEnv) readReq(c authzCaller) authzReq {
+	msgs, err := x.s.store.Messages(context.Background(), x.conv.ID)
+	if err != nil || len(msgs) == 0 {
+		x.t.Fatalf("the shared conversation's messages: %v %v", msgs, err)
+	}
+	return x.onConv(c, nil).with(map[string]string{"message_id": msgs[0].ID})
 }
 
 // newUser creates an agent (no token) in teamIDs.

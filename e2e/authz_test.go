@@ -12,9 +12,9 @@ import (
 
 // The authorization matrix: every operation of api/openapi.yaml, called by each kind of
 // caller (anonymous, an invalid token, an agent of the team, an agent of the team whom
-// a restricted conversation does not list, an agent of another team, an admin, the
-// team's agent signed in with a session cookie, a disabled user, an expired and a
-// revoked session),
+// a restricted conversation does not list, an agent of another team, an admin, a
+// supervisor of the team, a supervisor of another team, the team's agent signed in with
+// a session cookie, a disabled user, an expired and a revoked session),
 // answers what its rule says (ruleStatuses), and never a 5xx. An operation without a
 // row fails the test, so a new route cannot ship without deciding who may call it.
 //
@@ -44,6 +44,9 @@ var authzMatrix = []authzRow{
 	{"streamEvents", signedIn, 200, nothing},
 	{"listConversations", signedIn, 200, nothing},
 	{"listContacts", signedIn, 200, nothing},
+	{"getInboxCounts", signedIn, 200, nothing},
+	{"getPreferences", signedIn, 200, nothing},
+	{"putPreferences", signedIn, 200, withBody(map[string]bool{"sound": true})},
 
 	// Conversations: those who may see them (the team's members, or those a restricted
 	// conversation lists, and admins); anyone else gets 404.
@@ -75,6 +78,7 @@ var authzMatrix = []authzRow{
 	{"archiveConversation", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, x.ownedBy) }},
 	{"unarchiveConversation", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, x.archived) }},
 	{"listScheduled", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
+	{"markConversationRead", convViewers, 204, func(x *authzEnv, c authzCaller) authzReq { return x.readReq(c) }},
 	{"listConversationMessages", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
 	{"setConversationVisibility", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq {
 		return x.onConv(c, x.ownedBy).with(map[string][]string{"user_ids": {x.self(c)}})
@@ -108,20 +112,22 @@ var authzMatrix = []authzRow{
 		return x.contact(c).with(map[string]string{"body": "Called, left a voicemail", "team_id": x.team.ID})
 	}},
 
-	// Teams: members read and switch chat, admins change the settings.
+	// Teams: members read and switch chat (agents while the team allows it), supervisors
+	// own the templates, admins change the settings.
 	{"getTeam", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"patchTeam", teamAdmins, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTeamReq(c) }},
 	{"putChat", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq {
 		return on("id", x.team.ID).with(map[string]bool{"on": true})
 	}},
+	{"listTeamMembers", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"teamMetrics", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"listWrapUpReasons", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"addWrapUpReason", teamAdmins, 201, func(x *authzEnv, c authzCaller) authzReq { return x.addReasonReq(c) }},
 	{"deleteWrapUpReason", teamAdmins, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteReasonReq(c) }},
 	{"listTemplates", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
-	{"createTemplate", teamAdmins, 201, func(x *authzEnv, c authzCaller) authzReq { return x.createTemplateReq(c) }},
-	{"patchTemplate", teamAdmins, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTemplateReq(c) }},
-	{"deleteTemplate", teamAdmins, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteTemplateReq(c) }},
+	{"createTemplate", teamSupervisors, 201, func(x *authzEnv, c authzCaller) authzReq { return x.createTemplateReq(c) }},
+	{"patchTemplate", teamSupervisors, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTemplateReq(c) }},
+	{"deleteTemplate", teamSupervisors, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteTemplateReq(c) }},
 
 	// The admin API: admins only; any agent, of the team or not, is 403.
 	{"createTeam", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq {
