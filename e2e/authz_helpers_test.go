@@ -282,6 +282,8 @@ func newAuthzEnv(t *testing.T, s *stack) *authzEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.withPassword(x.supervisor.user)
+	s.withPassword(x.otherSupervisor.user)
 	if x.team, err = s.store.Team(ctx, s.team.ID); err != nil {
 		t.Fatal(err)
 	}
