@@ -162,8 +162,7 @@ func (s *Server) callerOn(r *http.Request, c store.Conversation) (conversation.C
 // a team, as an agent unless role says "supervisor"; for a member, a role changes
 // theirs and no body leaves it.
 func (s *Server) putTeamMember(w http.ResponseWriter, r *http.Request) {
-	team, err := s.adminTeam(r, "change a team's members")
-	if err != nil {
+	if err := requireAdmin(r, "change a team's members"); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -179,6 +178,11 @@ func (s *Server) putTeamMember(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, conversation.Errorf(conversation.EInvalid, `role must be "agent" or "supervisor"`))
 			return
 		}
+	}
+	team, err := s.Store.Team(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	user, err := s.Store.UserByID(r.Context(), chi.URLParam(r, "user_id"))
 	if err == nil {

@@ -109,6 +109,9 @@ const (
 	teamMembers                  // a team's resource: its members and admins; another team's agent 404
 	teamAdmins                   // changes a team's resource: admins; its members 403, another team's agent 404
 	adminOnly                    // the admin API: admins; any agent 403
+	// teamSupervisors changes what a team's supervisors own (its templates): supervisors
+	// and admins; its agents 403; another team's users (its supervisors too) 404.
+	teamSupervisors
 	// convViewers: a conversation, or what hangs on one (its contact, its scheduled
 	// messages): those who may see it, i.e. admins and the team's members, but of a
 	// restricted conversation only those it lists; anyone else 404.
@@ -120,30 +123,39 @@ const (
 type callerKind int
 
 const (
-	anonymous    callerKind = iota // no Authorization header
-	invalidToken                   // a bearer token the API never issued
-	member                         // an agent of the resource's team
-	unlisted                       // an agent of the team, calling on a restricted conversation that does not list them
-	outsider                       // an agent of another team
-	admin                          // an admin (a member of the team too)
+	anonymous       callerKind = iota // no Authorization header
+	invalidToken                      // a bearer token the API never issued
+	member                            // an agent of the resource's team
+	unlisted                          // an agent of the team, calling on a restricted conversation that does not list them
+	outsider                          // an agent of another team
+	admin                             // an admin (a member of the team too)
+	supervisor                        // a supervisor of the team
+	otherSupervisor                   // a supervisor of another team
+	cookieSession                     // the team agent, signed in with a session cookie (and the CSRF token)
+	disabledUser                      // a disabled agent of the team, with their (unrevoked) token
+	expiredSession                    // the team agent's session cookie, past its lifetime
+	revokedSession                    // the team agent's session cookie, signed out
 	numCallers
 )
 
-var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin"}
+var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin",
+	"team_supervisor", "other_team_supervisor", "cookie_session", "disabled_user", "expired_session", "revoked_session"}
 
 // ruleStatuses is the status each caller gets under each rule; 0 is the row's status of
 // an allowed call. What a caller may not see is 404, never 403: its existence is not
 // revealed.
+// The cookie session is the team agent: it gets what they get.
 var ruleStatuses = map[authzRule][numCallers]int{
-	//           anonymous invalid member unlisted outsider admin
-	public:      {0, 0, 0, 0, 0, 0},
-	webhook:     {403, 403, 403, 403, 403, 403},
-	signedIn:    {401, 401, 0, 0, 0, 0},
-	teamMembers: {401, 401, 0, 0, 404, 0},
-	teamAdmins:  {401, 401, 403, 403, 404, 0},
-	adminOnly:   {401, 401, 403, 403, 403, 0},
-	convViewers: {401, 401, 0, 404, 404, 0},
-	convAdmins:  {401, 401, 403, 404, 404, 0},
+	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor cookie disabled expired revoked
+	public:          {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	webhook:         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0, 0, 401, 401, 401},
+	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404, 0, 401, 401, 401},
+	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404, 403, 401, 401, 401},
+	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403, 403, 401, 401, 401},
+	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404, 403, 401, 401, 401},
+	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401},
+	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401},
 }
 
 // authzRow is a row of the authorization matrix.
@@ -185,7 +197,10 @@ func (r authzReq) param(name, value string) authzReq {
 type authzCaller struct {
 	kind  callerKind
 	token string
-	user  store.User // zero for anonymous and invalid_token
+	user  store.User // zero for anonymous, invalid_token and the disabled user
+	// session, if set, is what the call is sent with instead of the token (which the
+	// caller's setup calls still use).
+	session *browser
 	// allowed: the row's rule lets this caller through, so the call should succeed and
 	// gets fresh resources where it changes them.
 	allowed bool
@@ -203,6 +218,12 @@ type authzEnv struct {
 	// (another team's agent) and admin call; helper is another member of the team (an
 	// owner to be conferenced by, a user to transfer to).
 	member, unlisted, outsider, admin, helper agent
+	// supervisor supervises the team; otherSupervisor the outsider's team.
+	supervisor, otherSupervisor agent
+	// disabled is a disabled agent of the team; expired and revoked are ended sessions
+	// of the member.
+	disabled         agent
+	expired, revoked *browser
 	// Shared resources, for reads and for refused calls (which must leave them as they
 	// are): an unassigned conversation in New and its contact, a template, a pending
 	// scheduled message.
@@ -232,7 +253,37 @@ func newAuthzEnv(t *testing.T, s *stack) *authzEnv {
 	if code := s.call("GET", "/v1/me", s.outsider, nil, &x.outsider.user); code != http.StatusOK {
 		t.Fatalf("GET /v1/me as the other team's agent: %d", code)
 	}
-	var err error
+	for _, a := range []agent{x.member, x.unlisted, x.outsider, x.admin, x.helper} {
+		s.withPassword(a.user)
+	}
+	x.disabled = s.newAgent("disabled", "")
+	if _, err := s.store.SetDisabled(ctx, x.disabled.user.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	x.expired, _ = s.sessionFor(x.member.user, -time.Second)
+	var revoked store.Session
+	x.revoked, revoked = s.sessionFor(x.member.user, time.Hour)
+	if err := s.store.DeleteSession(ctx, x.member.user.ID, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	x.supervisor = s.newAgent("supervisor", "")
+	if err := s.store.PutTeamMember(ctx, s.team.ID, x.supervisor.user.ID, store.TeamRoleSupervisor); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.store.CreateUser(ctx, "Other supervisor", fmt.Sprintf("other-sup-%d@e2e.invalid", time.Now().UnixNano()),
+		store.RoleAgent, nil)
+	if err == nil {
+		err = s.store.PutTeamMember(ctx, x.outsider.user.TeamIDs[0], other.ID, store.TeamRoleSupervisor)
+	}
+	x.otherSupervisor = agent{other, store.NewToken()}
+	if err == nil {
+		err = s.store.AddToken(ctx, other.ID, x.otherSupervisor.token, "e2e")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.withPassword(x.supervisor.user)
+	s.withPassword(x.otherSupervisor.user)
 	if x.team, err = s.store.Team(ctx, s.team.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +324,20 @@ func (x *authzEnv) caller(kind callerKind, rule authzRule) authzCaller {
 		c.token, c.user = x.outsider.token, x.outsider.user
 	case admin:
 		c.token, c.user = x.admin.token, x.admin.user
+	case cookieSession:
+		// A fresh session per call: some calls end the caller's sessions.
+		c.token, c.user = x.member.token, x.member.user
+		c.session, _ = x.s.sessionFor(x.member.user, time.Hour)
+	case disabledUser:
+		c.token = x.disabled.token
+	case expiredSession:
+		c.session = x.expired
+	case revokedSession:
+		c.session = x.revoked
+	case supervisor:
+		c.token, c.user = x.supervisor.token, x.supervisor.user
+	case otherSupervisor:
+		c.token, c.user = x.otherSupervisor.token, x.otherSupervisor.user
 	}
 	return c
 }
@@ -640,6 +705,16 @@ func (x *authzEnv) deleteNumberReq(c authzCaller) authzReq {
 	return r
 }
 
+// readReq marks the shared conversation read up to its first message (the restricted
+// one's for the unlisted caller, who must get 404 before the message is looked at).
+func (x *authzEnv) readReq(c authzCaller) authzReq {
+	msgs, err := x.s.store.Messages(context.Background(), x.conv.ID)
+	if err != nil || len(msgs) == 0 {
+		x.t.Fatalf("the shared conversation's messages: %v %v", msgs, err)
+	}
+	return x.onConv(c, nil).with(map[string]string{"message_id": msgs[0].ID})
+}
+
 // newUser creates an agent (no token) in teamIDs.
 func (x *authzEnv) newUser(teamIDs ...string) store.User {
 	x.t.Helper()
@@ -700,6 +775,62 @@ func (x *authzEnv) revokeTokenReq(c authzCaller) authzReq {
 		x.t.Fatal(err)
 	}
 	r := on("id", x.helper.user.ID).param("token_id", tok.ID)
+	r.unchanged = func() error {
+		_, err := x.s.store.UserByToken(context.Background(), secret)
+		return err
+	}
+	return r
+}
+
+// deleteSessionReq ends a fresh session of the caller; a refused call names one of the
+// member's, which must stay.
+func (x *authzEnv) deleteSessionReq(c authzCaller) authzReq {
+	if c.allowed {
+		_, ses := x.s.sessionFor(c.user, time.Hour)
+		return on("id", ses.ID)
+	}
+	b, ses := x.s.sessionFor(x.member.user, time.Hour)
+	r := on("id", ses.ID)
+	r.unchanged = func() error {
+		_, _, err := x.s.store.UserBySession(context.Background(), b.cookie, time.Hour)
+		return err
+	}
+	return r
+}
+
+// resetToken is the secret of a fresh set-password link for a fresh user.
+func (x *authzEnv) resetToken() string {
+	x.t.Helper()
+	secret, _, err := x.s.store.CreatePasswordReset(context.Background(), x.newUser().ID, time.Hour)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return secret
+}
+
+// patchUserReq disables a fresh user; refused, they stay enabled.
+func (x *authzEnv) patchUserReq(c authzCaller) authzReq {
+	u := x.newUser(x.team.ID)
+	r := on("id", u.ID).with(map[string]bool{"disabled": true})
+	r.unchanged = func() error {
+		a, err := x.s.store.AccountByID(context.Background(), u.ID)
+		if err == nil && a.Disabled {
+			err = fmt.Errorf("user %s was disabled", u.ID)
+		}
+		return err
+	}
+	return r
+}
+
+// revokeCredentialsReq ends every credential of a fresh user with a token; refused,
+// the token still works.
+func (x *authzEnv) revokeCredentialsReq(c authzCaller) authzReq {
+	u := x.newUser(x.team.ID)
+	_, secret, err := x.s.store.IssueToken(context.Background(), u.ID, "to revoke")
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	r := on("id", u.ID)
 	r.unchanged = func() error {
 		_, err := x.s.store.UserByToken(context.Background(), secret)
 		return err

@@ -12,7 +12,9 @@ import (
 
 // The authorization matrix: every operation of api/openapi.yaml, called by each kind of
 // caller (anonymous, an invalid token, an agent of the team, an agent of the team whom
-// a restricted conversation does not list, an agent of another team, an admin),
+// a restricted conversation does not list, an agent of another team, an admin, a
+// supervisor of the team, a supervisor of another team, the team's agent signed in with
+// a session cookie, a disabled user, an expired and a revoked session),
 // answers what its rule says (ruleStatuses), and never a 5xx. An operation without a
 // row fails the test, so a new route cannot ship without deciding who may call it.
 //
@@ -42,6 +44,9 @@ var authzMatrix = []authzRow{
 	{"streamEvents", signedIn, 200, nothing},
 	{"listConversations", signedIn, 200, nothing},
 	{"listContacts", signedIn, 200, nothing},
+	{"getInboxCounts", signedIn, 200, nothing},
+	{"getPreferences", signedIn, 200, nothing},
+	{"putPreferences", signedIn, 200, withBody(map[string]bool{"sound": true})},
 
 	// Conversations: those who may see them (the team's members, or those a restricted
 	// conversation lists, and admins); anyone else gets 404.
@@ -73,6 +78,7 @@ var authzMatrix = []authzRow{
 	{"archiveConversation", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, x.ownedBy) }},
 	{"unarchiveConversation", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, x.archived) }},
 	{"listScheduled", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
+	{"markConversationRead", convViewers, 204, func(x *authzEnv, c authzCaller) authzReq { return x.readReq(c) }},
 	{"listConversationMessages", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
 	{"setConversationVisibility", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq {
 		return x.onConv(c, x.ownedBy).with(map[string][]string{"user_ids": {x.self(c)}})
@@ -106,20 +112,22 @@ var authzMatrix = []authzRow{
 		return x.contact(c).with(map[string]string{"body": "Called, left a voicemail", "team_id": x.team.ID})
 	}},
 
-	// Teams: members read and switch chat, admins change the settings.
+	// Teams: members read and switch chat (agents while the team allows it), supervisors
+	// own the templates, admins change the settings.
 	{"getTeam", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"patchTeam", teamAdmins, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTeamReq(c) }},
 	{"putChat", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq {
 		return on("id", x.team.ID).with(map[string]bool{"on": true})
 	}},
+	{"listTeamMembers", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"teamMetrics", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"listWrapUpReasons", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"addWrapUpReason", teamAdmins, 201, func(x *authzEnv, c authzCaller) authzReq { return x.addReasonReq(c) }},
 	{"deleteWrapUpReason", teamAdmins, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteReasonReq(c) }},
 	{"listTemplates", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
-	{"createTemplate", teamAdmins, 201, func(x *authzEnv, c authzCaller) authzReq { return x.createTemplateReq(c) }},
-	{"patchTemplate", teamAdmins, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTemplateReq(c) }},
-	{"deleteTemplate", teamAdmins, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteTemplateReq(c) }},
+	{"createTemplate", teamSupervisors, 201, func(x *authzEnv, c authzCaller) authzReq { return x.createTemplateReq(c) }},
+	{"patchTemplate", teamSupervisors, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTemplateReq(c) }},
+	{"deleteTemplate", teamSupervisors, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteTemplateReq(c) }},
 
 	// The admin API: admins only; any agent, of the team or not, is 403.
 	{"createTeam", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq {
@@ -135,6 +143,24 @@ var authzMatrix = []authzRow{
 	{"createToken", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq { return x.createTokenReq(c) }},
 	{"listTokens", adminOnly, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.helper.user.ID) }},
 	{"revokeToken", adminOnly, 204, func(x *authzEnv, c authzCaller) authzReq { return x.revokeTokenReq(c) }},
+	{"listUsers", adminOnly, 200, nothing},
+	{"patchUser", adminOnly, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchUserReq(c) }},
+	{"revokeUserCredentials", adminOnly, 204, func(x *authzEnv, c authzCaller) authzReq { return x.revokeCredentialsReq(c) }},
+	{"createPasswordReset", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.helper.user.ID) }},
+
+	// Signing in and set-password links need no credential (whatever is sent).
+	{"createSession", public, 200, func(x *authzEnv, c authzCaller) authzReq {
+		return authzReq{body: map[string]string{"email": x.helper.user.Email, "password": testPassword}}
+	}},
+	{"getPasswordReset", public, 200, func(x *authzEnv, c authzCaller) authzReq { return on("token", x.resetToken()) }},
+	{"usePasswordReset", public, 204, func(x *authzEnv, c authzCaller) authzReq {
+		return on("token", x.resetToken()).with(map[string]string{"password": testPassword})
+	}},
+	// The caller's sessions and password.
+	{"deleteCurrentSession", signedIn, 204, nothing},
+	{"listMySessions", signedIn, 200, nothing},
+	{"deleteMySession", signedIn, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteSessionReq(c) }},
+	{"changeMyPassword", signedIn, 204, withBody(map[string]string{"current_password": testPassword, "new_password": testPassword})},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -180,7 +206,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Run(c.name(), func(t *testing.T) {
 					x.t = t
 					req := row.req(x, c)
-					x.check(t, op, req, c.token, nil, want)
+					x.check(t, op, req, c.token, c.session, nil, want)
 				})
 			}
 			// Invalid input from a caller who may call it: a JSON body with a field the
@@ -204,7 +230,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Run("signed_by_twilio", func(t *testing.T) {
 					x.t = t
 					req := row.req(x, x.caller(admin, webhook))
-					x.check(t, op, req, "", x.sign, row.ok)
+					x.check(t, op, req, "", nil, x.sign, row.ok)
 				})
 			}
 		})
@@ -221,7 +247,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 // check makes the call and compares the status with want; a refused call must leave
 // what it named unchanged, and no call may fail with a 5xx.
-func (x *authzEnv) check(t *testing.T, op specOperation, req authzReq, token string, sign func(string, url.Values) string, want int) {
+func (x *authzEnv) check(t *testing.T, op specOperation, req authzReq, token string, session *browser, sign func(string, url.Values) string, want int) {
 	t.Helper()
 	path := op.path
 	for name, value := range req.params {
@@ -234,6 +260,9 @@ func (x *authzEnv) check(t *testing.T, op specOperation, req authzReq, token str
 		path += "?" + req.query
 	}
 	header := map[string]string{}
+	if session != nil {
+		header, token = session.header(op.method), ""
+	}
 	if sign != nil {
 		header["X-Twilio-Signature"] = sign(path, req.body.(url.Values))
 	}

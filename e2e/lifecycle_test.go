@@ -204,7 +204,8 @@ var (
 	buildErr  error
 )
 
-func (s *stack) startWorkerProcess(t *testing.T) *workerProcess {
+// textdeskBinary builds cmd/textdesk once per test binary and returns its path.
+func textdeskBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "textdesk-e2e-*")
@@ -222,7 +223,12 @@ func (s *stack) startWorkerProcess(t *testing.T) *workerProcess {
 	if buildErr != nil {
 		t.Fatalf("build textdesk: %v", buildErr)
 	}
-	cmd := exec.Command(binary, "worker")
+	return binary
+}
+
+func (s *stack) startWorkerProcess(t *testing.T) *workerProcess {
+	t.Helper()
+	cmd := exec.Command(textdeskBinary(t), "worker")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+s.cfg.DatabaseURL, "TEMPORAL_ADDRESS="+s.cfg.TemporalAddress,
 		"TEMPORAL_NAMESPACE="+s.cfg.TemporalNamespace, "TEXTDESK_TASK_QUEUE="+s.cfg.TaskQueue,

@@ -185,10 +185,18 @@ func (v *openAPIValidator) checkErrorBody(resp *http.Response, body []byte) erro
 	return nil
 }
 
-// bearerToken checks the request carries "Authorization: Bearer <token>" (the server
-// decides whether the token is known).
+// bearerToken checks the request carries the credential of the scheme: "Authorization:
+// Bearer <token>" (bearerAuth) or the session cookie (cookieAuth); the server decides
+// whether it is valid.
 func bearerToken(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	scheme, token, ok := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
+	req := in.RequestValidationInput.Request
+	if in.SecuritySchemeName == "cookieAuth" {
+		if c, err := req.Cookie("textdesk_session"); err != nil || c.Value == "" {
+			return in.NewError(errors.New("no session cookie"))
+		}
+		return nil
+	}
+	scheme, token, ok := strings.Cut(req.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return in.NewError(errors.New("no bearer token"))
 	}

@@ -95,6 +95,9 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		TwilioAccountSID:  accountSID,
 		TwilioAuthToken:   authToken,
 		TwilioBaseURL:     emuServer.URL,
+		// As in production (config's default). Left zero, every worker start pruned
+		// every event of the shared database, racing with the tests' own events.
+		EventRetention: 30 * 24 * time.Hour,
 	}
 	if o.configure != nil {
 		o.configure(&cfg)

@@ -29,9 +29,7 @@ func (s *Store) InboxCounts(ctx context.Context, v Viewer) ([]InboxCounts, error
 	teams := slices.Clone(v.TeamIDs)
 	slices.Sort(teams)
 	teams = slices.Compact(teams)
-	l := teamList{viewer: v}
-	l.arg(nil) // $1: the teams
-	l.args[0] = teams
+	l := teamList{viewer: v, args: []any{teams}} // $1: the teams
 	visible := conversationVisibleSQL("c", l.arg(v.UserID), l.arg(v.Admin))
 	count := func(extra ...string) string {
 		where := append([]string{`c.team_id = tm.team_id`, `c.deleted_at IS NULL`, visible}, extra...)

@@ -5,7 +5,7 @@
 //	textdesk migrate    apply database migrations
 //	textdesk emulator   run the local Twilio emulator (dev and tests only)
 //	textdesk dev        run the whole stack locally (what `make dev` runs)
-//	textdesk create-admin --email E   create an admin and print their API token
+//	textdesk create-admin --email E   create an admin; print a set-password link and an API token
 //
 // Configuration comes from the environment; see the README's configuration table.
 package main
@@ -32,8 +32,8 @@ commands:
   migrate    apply database migrations (DATABASE_URL)
   emulator   run the local Twilio emulator (dev and tests only)
   dev        run everything locally: Postgres, Temporal dev server, emulator, api, worker
-  create-admin --email E [--name N]
-             create the first admin on a new install and print their API token
+  create-admin --email E [--name N] [--promote]
+             create an admin (or re-key one; --promote an existing agent) and print a set-password link and an API token
 `
 
 func main() {

@@ -80,6 +80,8 @@ func buildEndpoints(ctx context.Context, c *client, d *dataset, seed uint64) ([]
 	if err := page(inbox, "inbox archived, page 200", "/v1/conversations?inbox=archived", 200); err != nil {
 		return nil, err
 	}
+	// Issue 11: every inbox's count per team, for the badge a console shows.
+	add(inbox, "inbox counts", "agent", agent, "/v1/me/inbox-counts")
 
 	// Inputs from the contacts the agent sees (a conversation in Support or Billing).
 	pick := func(ok func(contactRow) bool) []contactRow {

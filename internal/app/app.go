@@ -176,8 +176,8 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	return <-metricsDone
 }
 
-// pruneAgentEvents deletes agent events older than retention now and every interval
-// until ctx is done. Several workers may do it at once: a delete is harmless twice.
+// pruneAgentEvents deletes agent events older than retention (and what PruneAuth
+// deletes) now and every interval until ctx is done. Several workers may do it at once: a delete is harmless twice.
 func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval time.Duration, log *slog.Logger) {
 	const batch = 10_000
 	for {
@@ -197,6 +197,12 @@ func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval 
 		}
 		if total > 0 {
 			log.Info("pruned agent events", "deleted", total, "older_than", retention)
+		}
+		// Ended sessions, spent set-password links and old sign-in failures go too.
+		if n, err := st.PruneAuth(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("pruning ended sessions", "err", err)
+		} else if n > 0 {
+			log.Info("pruned ended sessions, spent links and old sign-in failures", "deleted", n)
 		}
 		select {
 		case <-ctx.Done():

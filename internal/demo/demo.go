@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/internal/password"
 	"github.com/textdesk/textdesk/store"
 )
 
@@ -24,7 +25,18 @@ type Env struct {
 	AdminToken, AgentToken, Agent2Token string
 	EmulatorURL                         string
 	AccountSID, AuthToken               string
+	// Sign-in credentials of the demo users (POST /v1/sessions, the console).
+	AdminEmail, AgentEmail, Agent2Email          string
+	AdminPassword, AgentPassword, Agent2Password string
 }
+
+// The demo users' passwords: dev only, and obviously so. They pass the weak-password
+// rules, though the seeder sets them in the store directly.
+const (
+	AdminPassword  = "dev-only-admin-password"
+	AgentPassword  = "dev-only-agent-password"
+	Agent2Password = "dev-only-agent2-password"
+)
 
 // Seed makes sure the demo team, its admin and two agents exist and that their tokens
 // work. Tokens already in envFile are kept, so a second `make dev` does not invalidate
@@ -46,17 +58,30 @@ func Seed(ctx context.Context, st *store.Store, envFile string, base Env) (Env, 
 	env.TeamID = team.ID
 
 	users := []struct {
-		name, email, role, envKey string
-		token                     *string
+		name, email, role, envKey, password string
+		token                               *string
 	}{
-		{"Ada Admin", "admin@demo.textdesk.invalid", store.RoleAdmin, "TEXTDESK_ADMIN_TOKEN", &env.AdminToken},
-		{"Alex Agent", "agent1@demo.textdesk.invalid", store.RoleAgent, "TEXTDESK_AGENT_TOKEN", &env.AgentToken},
-		{"Sam Agent", "agent2@demo.textdesk.invalid", store.RoleAgent, "TEXTDESK_AGENT2_TOKEN", &env.Agent2Token},
+		{"Ada Admin", "admin@demo.textdesk.invalid", store.RoleAdmin, "TEXTDESK_ADMIN_TOKEN", AdminPassword, &env.AdminToken},
+		{"Alex Agent", "agent1@demo.textdesk.invalid", store.RoleAgent, "TEXTDESK_AGENT_TOKEN", AgentPassword, &env.AgentToken},
+		{"Sam Agent", "agent2@demo.textdesk.invalid", store.RoleAgent, "TEXTDESK_AGENT2_TOKEN", Agent2Password, &env.Agent2Token},
 	}
+	env.AdminEmail, env.AgentEmail, env.Agent2Email = users[0].email, users[1].email, users[2].email
+	env.AdminPassword, env.AgentPassword, env.Agent2Password = AdminPassword, AgentPassword, Agent2Password
 	for _, u := range users {
 		user, err := st.UpsertUser(ctx, u.name, u.email, u.role)
 		if err != nil {
 			return env, fmt.Errorf("seed %s: %w", u.email, err)
+		}
+		// Set only when it differs: setting a password ends the user's sessions, and a
+		// second `make dev` should not sign the demo console out.
+		hash, err := st.PasswordHash(ctx, user.ID)
+		if err != nil {
+			return env, err
+		}
+		if !password.VerifyOrDummy(u.password, hash) {
+			if err := st.SetPassword(ctx, user.ID, password.Hash(u.password), ""); err != nil {
+				return env, fmt.Errorf("seed %s's password: %w", u.email, err)
+			}
 		}
 		if err := st.AddTeamMember(ctx, team.ID, user.ID); err != nil {
 			return env, err
@@ -81,6 +106,12 @@ func writeEnvFile(path string, e Env) error {
 		{"TEXTDESK_ADMIN_TOKEN", e.AdminToken},
 		{"TEXTDESK_AGENT_TOKEN", e.AgentToken},
 		{"TEXTDESK_AGENT2_TOKEN", e.Agent2Token},
+		{"TEXTDESK_ADMIN_EMAIL", e.AdminEmail},
+		{"TEXTDESK_ADMIN_PASSWORD", e.AdminPassword},
+		{"TEXTDESK_AGENT_EMAIL", e.AgentEmail},
+		{"TEXTDESK_AGENT_PASSWORD", e.AgentPassword},
+		{"TEXTDESK_AGENT2_EMAIL", e.Agent2Email},
+		{"TEXTDESK_AGENT2_PASSWORD", e.Agent2Password},
 		{"TEXTDESK_EMULATOR_URL", e.EmulatorURL},
 		{"TEXTDESK_DEMO_NUMBER", Number},
 		{"TWILIO_ACCOUNT_SID", e.AccountSID},
