@@ -46,8 +46,8 @@ func chromiumPath() string {
 // browserWait is how long a wait for something on a page lasts before the test fails.
 const browserWait = 15 * time.Second
 
-// browser is one Chromium process.
-type browser struct {
+// chromium is one Chromium process.
+type chromium struct {
 	ctx    context.Context // the chromedp context of the browser's first tab
 	cancel context.CancelFunc
 }
@@ -55,7 +55,7 @@ type browser struct {
 // startBrowser launches Chromium headless with a fresh profile; t.Cleanup kills it.
 // Without Chromium the test fails (CI installs it: .ci/run); TEXTDESK_SKIP_BROWSER=1
 // skips instead.
-func startBrowser(t *testing.T) *browser {
+func startBrowser(t *testing.T) *chromium {
 	t.Helper()
 	if os.Getenv("TEXTDESK_SKIP_BROWSER") == "1" {
 		t.Skip("TEXTDESK_SKIP_BROWSER=1: browser tests skipped")
@@ -84,7 +84,7 @@ func startBrowser(t *testing.T) *browser {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	b := &browser{ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
+	b := &chromium{ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
 	t.Cleanup(b.cancel) // kills the process and waits for it
 	// The first Run starts the process; it must not carry a timeout (that would end the
 	// browser with it), so a watchdog bounds it instead.
@@ -108,18 +108,35 @@ type page struct {
 	name string
 	ctx  context.Context
 
-	mu      sync.Mutex
-	console []string // console messages, exceptions and log entries, in order
+	log *pageLog // shared by the copies that with makes
+}
+
+// pageLog is what a page logged: console messages, exceptions and log entries, in order.
+type pageLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// with returns the page for use in another test (a subtest): failures end that test.
+func (p *page) with(t *testing.T) *page {
+	c := *p
+	c.t = t
+	t.Cleanup(func() {
+		if t.Failed() {
+			c.saveArtifacts()
+		}
+	})
+	return &c
 }
 
 // newPage opens a tab in a new browser context (its own cookies). name labels the
 // failure artifacts ("agent", "supervisor"). The tab closes in t.Cleanup; when t has
 // failed, the page first saves a screenshot, its console log and its accessibility
 // outline.
-func (b *browser) newPage(t *testing.T, name string) *page {
+func (b *chromium) newPage(t *testing.T, name string) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	p := &page{t: t, name: name, ctx: ctx}
+	p := &page{t: t, name: name, ctx: ctx, log: &pageLog{}}
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		cancel()
 		t.Fatalf("open a tab for %s: %v", name, err)
@@ -179,16 +196,16 @@ func (b *browser) newPage(t *testing.T, name string) *page {
 }
 
 func (p *page) logf(format string, args ...any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.console = append(p.console, time.Now().Format("15:04:05.000 ")+fmt.Sprintf(format, args...))
+	p.log.mu.Lock()
+	defer p.log.mu.Unlock()
+	p.log.lines = append(p.log.lines, time.Now().Format("15:04:05.000 ")+fmt.Sprintf(format, args...))
 }
 
 // consoleLog returns what the page logged so far.
 func (p *page) consoleLog() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.console)
+	p.log.mu.Lock()
+	defer p.log.mu.Unlock()
+	return slices.Clone(p.log.lines)
 }
 
 // saveArtifacts writes a screenshot, the console log and the accessibility outline to

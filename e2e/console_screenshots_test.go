@@ -23,8 +23,8 @@ import (
 
 var screenshotsDir = flag.String("screenshots", "", "write PNGs of the console's main screens, light and dark, to this directory (make screenshots)")
 
-// demo is the data the screenshots show.
-type demo struct {
+// consoleDemo is the data the screenshots show.
+type consoleDemo struct {
 	admin, alex, sam, priya agent
 	thread                  string // Maria's conversation: inbound, outbound, note, failed
 	maria                   string // her contact id
@@ -33,7 +33,7 @@ type demo struct {
 const demoPassword = "demo password 2026"
 
 // buildDemo fills the stack with a day's worth of work, through the API as agents do it.
-func buildDemo(t *testing.T, s *stack) demo {
+func buildDemo(t *testing.T, s *stack) consoleDemo {
 	t.Helper()
 	ctx := context.Background()
 	s.exec("UPDATE teams SET name = 'Demo Support' WHERE id = $1", s.team.ID)
@@ -41,7 +41,7 @@ func buildDemo(t *testing.T, s *stack) demo {
 	if err := s.store.SetTeamRules(ctx, s.team.ID, store.TeamRules{OfferTimeoutSeconds: 900, WrapUpReasons: []string{"Resolved", "Follow-up needed", "Spam"}}); err != nil {
 		t.Fatal(err)
 	}
-	d := demo{admin: s.newAdmin("Ada", s.team.ID)}
+	d := consoleDemo{admin: s.newAdmin("Ada", s.team.ID)}
 	s.exec("UPDATE users SET name = 'Ada Admin' WHERE id = $1", d.admin.user.ID)
 	d.admin.user.Name = "Ada Admin"
 	d.alex = s.newPerson("Alex Agent")
@@ -160,60 +160,73 @@ func TestScreenshots(t *testing.T) {
 
 	b := startBrowser(t)
 	shoot := func(p *page, name string) {
-		t.Helper()
+		p.t.Helper()
 		for _, scheme := range []string{"light", "dark"} {
 			p.colorScheme(scheme)
 			settle(p)
 			file := filepath.Join(*screenshotsDir, name+"-"+scheme+".png")
 			if err := os.WriteFile(file, p.screenshot(), 0o644); err != nil {
-				t.Fatal(err)
+				p.t.Fatal(err)
 			}
-			t.Logf("wrote %s", file)
+			p.t.Logf("wrote %s", file)
 		}
+		p.colorScheme("light")
+	}
+	// screen runs one screen as a subtest, so one that does not load costs only its PNGs.
+	screen := func(on *page, name string, show func(p *page)) {
+		t.Run(name, func(t *testing.T) {
+			p := on.with(t)
+			show(p)
+			shoot(p, name)
+		})
 	}
 
 	alex := b.newPage(t, "alex")
-	alex.navigate(s.apiURL + "/")
-	alex.find(textbox, exactly("Email"))
-	shoot(alex, "sign-in")
+	screen(alex, "sign-in", func(p *page) {
+		p.navigate(s.apiURL + "/")
+		p.find(textbox, exactly("Email"))
+	})
 	alex.signIn(s.apiURL, d.alex.user.Email, demoPassword)
-
-	alex.navigate(s.apiURL + "/inbox/mine/c/" + d.thread)
-	alex.waitText(logRole, exactly("Messages"), "return label")
-	shoot(alex, "conversation")
-
-	alex.navigate(s.apiURL + "/inbox/new")
-	alex.waitStaticTextFunc("the New list", func(s string) bool { return len(s) > 0 && s != "New" })
-	shoot(alex, "inbox-new")
-
-	alex.navigate(s.apiURL + "/inbox/team")
-	alex.waitStaticTextFunc("Jun in the Team list", func(s string) bool { return s == "Jun Park" })
-	shoot(alex, "inbox-team")
-
-	alex.navigate(s.apiURL + "/contacts/" + d.maria)
-	alex.waitStaticTextFunc("Maria's contact", func(s string) bool { return s == "Maria Gonzalez" })
-	shoot(alex, "contact")
-
-	alex.navigate(s.apiURL + "/search?q=Maria")
-	alex.waitStaticTextFunc("a search hit", func(s string) bool { return s == "Maria Gonzalez" })
-	shoot(alex, "search")
-
+	screen(alex, "conversation", func(p *page) {
+		p.navigate(s.apiURL + "/inbox/mine/c/" + d.thread)
+		p.waitText(logRole, exactly("Messages"), "return label")
+	})
+	screen(alex, "inbox-new", func(p *page) {
+		p.navigate(s.apiURL + "/inbox/new")
+		p.waitStaticTextFunc("a waiting customer in New", func(s string) bool { return s == "Needs an agent" })
+	})
+	screen(alex, "inbox-team", func(p *page) {
+		p.navigate(s.apiURL + "/inbox/team")
+		p.waitStaticTextFunc("Jun in the Team list", func(s string) bool { return s == "Jun Park" })
+	})
+	screen(alex, "contact", func(p *page) {
+		p.navigate(s.apiURL + "/contacts/" + d.maria)
+		p.waitStaticTextFunc("Maria's contact", func(s string) bool { return s == "Maria Gonzalez" })
+	})
+	screen(alex, "search", func(p *page) {
+		p.navigate(s.apiURL + "/inbox/mine")
+		p.fill(role{"searchbox", "textbox"}, exactly("Search conversations"), "Maria")
+		p.keys("\r")
+		p.waitStaticTextFunc("a search hit", func(s string) bool { return s == "Maria Gonzalez" })
+	})
 	// Going Available offers Alex the waiting conversations: the offer popover.
-	alex.navigate(s.apiURL + "/inbox/mine/c/" + d.thread)
-	alex.choose(control, exactly("Presence"), "Available")
-	alex.find(alertDlg, named{})
-	shoot(alex, "offer")
+	screen(alex, "offer", func(p *page) {
+		p.navigate(s.apiURL + "/inbox/mine/c/" + d.thread)
+		p.choose(control, exactly("Presence"), "Available")
+		p.findAll(alertDlg, named{})
+	})
 
 	ada := b.newPage(t, "ada")
 	ada.signIn(s.apiURL, d.admin.user.Email, demoPassword)
-	ada.navigate(s.apiURL + "/supervisor/" + s.team.ID)
-	ada.find(toggle, exactly("Chat"))
-	ada.waitStaticTextFunc("the people board", func(s string) bool { return s == "Alex Agent" })
-	shoot(ada, "supervisor")
-
-	ada.navigate(s.apiURL + "/supervisor/" + s.team.ID + "/metrics")
-	ada.findAll(role{"img", "figure", "graphics-document"}, named{})
-	shoot(ada, "metrics")
+	screen(ada, "supervisor", func(p *page) {
+		p.navigate(s.apiURL + "/supervisor/" + s.team.ID)
+		p.find(toggle, exactly("Chat"))
+		p.waitStaticTextFunc("the people board", func(s string) bool { return s == "Alex Agent" })
+	})
+	screen(ada, "metrics", func(p *page) {
+		p.navigate(s.apiURL + "/supervisor/" + s.team.ID + "/metrics")
+		p.findAll(role{"img", "figure", "graphics-document"}, named{})
+	})
 }
 
 // settle waits for fonts and two animation frames, so a screenshot shows the page as

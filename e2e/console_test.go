@@ -114,7 +114,7 @@ func (p *page) signIn(base, email, password string) {
 	p.fill(textbox, exactly("Email"), email)
 	p.fill(textbox, exactly("Password"), password)
 	p.click(button, exactly("Sign in"))
-	p.find(link, startsWith("Mine"))
+	p.findAll(link, startsWith("Mine"))
 }
 
 // presence is the caller's presence state as the API says.
