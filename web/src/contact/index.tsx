@@ -25,7 +25,7 @@ export function NewTextPage() {
       <h1 id="ct-new-h">New text</h1>
       <div class="ct-toolbar" role="group" aria-label="What to start">
         <button type="button" class="btn" aria-pressed={mode === 'text'} onClick={() => setMode('text')}>
-          Text a number
+          Text a number or contact
         </button>
         <button type="button" class="btn" aria-pressed={mode === 'handoff'} onClick={() => setMode('handoff')}>
           Move a web chat to text

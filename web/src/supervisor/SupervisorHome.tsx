@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Subscribe, Team } from './types';
 import type { MeLike, TeamRef } from '../contact/types';
 import { errorText, http } from '../contact/common';
+import { invalidate } from '../lib/cache';
 import { ChatSwitch } from './ChatSwitch';
 import { PeopleBoard } from './PeopleBoard';
 import { Metrics } from './Metrics';
@@ -41,6 +42,11 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
   const [team, setTeam] = useState<Team | null>(null);
   const [error, setError] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
+  // A changed team: show it, and make the rest of the console (compose, wrap-up) re-read it.
+  const changed = (t: Team) => {
+    setTeam(t);
+    invalidate(`team:${t.id}`);
+  };
 
   useEffect(() => {
     let live = true;
@@ -126,14 +132,14 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
         {!team && !error && <p class="ct-muted">Loading team…</p>}
         {team && current === 'overview' && (
           <div class="sv-grid">
-            <ChatSwitch team={team} onChange={setTeam} />
+            <ChatSwitch team={team} onChange={changed} />
             <PeopleBoard teamId={team.id} subscribe={subscribe} />
           </div>
         )}
         {team && current === 'metrics' && <Metrics team={team} />}
-        {team && current === 'settings' && <TeamSettings team={team} onChange={setTeam} canEdit />}
+        {team && current === 'settings' && <TeamSettings team={team} onChange={changed} canEdit />}
         {team && current === 'templates' && <Templates teamId={team.id} canEdit />}
-        {team && current === 'reasons' && <WrapUpReasons teamId={team.id} canEdit onTeam={setTeam} />}
+        {team && current === 'reasons' && <WrapUpReasons teamId={team.id} canEdit onTeam={changed} />}
         {current === 'users' && admin && <Users teams={teams} meId={me.id} />}
       </div>
     </section>

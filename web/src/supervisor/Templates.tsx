@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Template } from './types';
 import { errorText, http } from '../contact/common';
+import { invalidate } from '../lib/cache';
 import { templateProblem } from './logic';
 
 export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolean }) {
@@ -27,6 +28,7 @@ export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolea
     try {
       await http.del(`/v1/teams/${teamId}/templates/${t.id}`);
       setList((l) => (l ?? []).filter((x) => x.id !== t.id));
+      invalidate(`templates:${teamId}`);
     } catch (e) {
       setError(errorText(e));
     }
@@ -129,6 +131,7 @@ function TemplateForm({ teamId, template, onSaved, onCancel }: { teamId: string;
       } else {
         t = await http.post<Template>(`/v1/teams/${teamId}/templates`, { name: name.trim(), body });
       }
+      invalidate(`templates:${teamId}`);
       onSaved(t);
     } catch (e) {
       setError(errorText(e));

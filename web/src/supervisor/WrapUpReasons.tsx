@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Team, WrapUpReasons as Reasons } from './types';
 import { errorText, http } from '../contact/common';
+import { invalidate } from '../lib/cache';
 
 export function WrapUpReasons({ teamId, canEdit, onTeam }: { teamId: string; canEdit: boolean; onTeam?: (t: Team) => void }) {
   const [data, setData] = useState<Reasons | null>(null);
@@ -25,6 +26,7 @@ export function WrapUpReasons({ teamId, canEdit, onTeam }: { teamId: string; can
     setStatus('');
     try {
       await f();
+      invalidate(`team:${teamId}`);
     } catch (e) {
       setError(errorText(e));
     } finally {
