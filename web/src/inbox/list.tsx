@@ -148,15 +148,17 @@ function Row({ c, inbox, teamId, selected, now, meId }: { c: Conversation; inbox
           {unread > 0 && <span class="badge unread" aria-label={`${unread} unread`}>{unread}</span>}
           <time class="conv-time muted" dateTime={c.last_message_at ?? c.opened_at}>{shortTime(c.last_message_at ?? c.opened_at)}</time>
         </div>
-        <div class="conv-line small">
-          {c.contact_ref && <span class="muted">Ref {c.contact_ref}</span>}
-          {c.contact_name && <span class="muted">{c.contact_phone}</span>}
-          {teamName(me, c.team_id) && <span class="pill">{teamName(me, c.team_id)}</span>}
-        </div>
+        {(c.contact_ref || c.contact_name) && (
+          <div class="conv-line small">
+            {c.contact_ref && <span class="muted">Ref {c.contact_ref}</span>}
+            {c.contact_name && <span class="muted">{c.contact_phone}</span>}
+          </div>
+        )}
         <div class="conv-line small">
           <span class={`pill${needsAgent ? " agent" : ""}`}>{nextActionLabel(c) || STATUS_LABEL[c.status]}</span>
           {waiting && c.status !== "wrap_up" && <span class="muted" title="Waiting time">{waiting}</span>}
           {c.visible_to.length > 0 && <span class="pill restricted">Restricted</span>}
+          {teamName(me, c.team_id) && <span class="pill">{teamName(me, c.team_id)}</span>}
           <span class="conv-who muted">
             {who.length ? who.map((p) => (p.id === meId ? "You" : p.name)).join(", ") : c.status === "closed" ? "" : "Unassigned"}
           </span>

@@ -1,7 +1,7 @@
 // Search (GET /v1/search): conversations of the last 90 days by the customer's
 // number, ref or name, each linking to its conversation and its contact.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Conversation, ConversationPage, MeLike } from '../contact/types';
+import type { Contact, Conversation, ConversationPage, MeLike } from '../contact/types';
 import { STATUS_WORDS, contactHref, conversationHref, errorText, fmtDateTime, fmtPhone, http, qs } from '../contact/common';
 import { useTeams } from '../contact/teams';
 import { Link, navigate, useLocation } from '../lib/router';
@@ -22,6 +22,7 @@ export function SearchPage({ me, query }: { me: MeLike; query: string }) {
   const [error, setError] = useState('');
   const [asked, setAsked] = useState<{ field: string; value: string } | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  const [contacts, setContacts] = useState<Contact[] | null>(null);
 
   const fetchPage = async (field: Exclude<Field, 'auto'>, value: string, teamId: string, after: string | undefined, prev: Conversation[]) => {
     setBusy(true);
@@ -58,6 +59,16 @@ export function SearchPage({ me, query }: { me: MeLike; query: string }) {
       return;
     }
     void fetchPage(field, query.trim(), urlTeam, undefined, []);
+    // Contacts too, also those without a conversation in the last 90 days.
+    let live = true;
+    setContacts(null);
+    http
+      .get<{ contacts: Contact[] }>(`/v1/contacts${qs({ q: query.trim(), limit: 10 })}`)
+      .then((r) => live && setContacts(r.contacts))
+      .catch(() => live && setContacts([]));
+    return () => {
+      live = false;
+    };
   }, [query, by0, urlTeam]);
 
   const submit = (e: Event) => {
@@ -187,6 +198,25 @@ export function SearchPage({ me, query }: { me: MeLike; query: string }) {
         <button type="button" class="btn" disabled={busy} onClick={more}>
           {busy ? 'Loading…' : 'More results'}
         </button>
+      )}
+      {contacts && contacts.length > 0 && (
+        <section class="sr-contacts" aria-labelledby="sr-contacts-h">
+          <h2 id="sr-contacts-h">Contacts</h2>
+          <ul class="sr-contact-list">
+            {contacts.map((c) => (
+              <li key={c.id}>
+                <Link href={contactHref(c.id)}>{c.name || fmtPhone(c.phone)}</Link>
+                <span class="sr-sub">
+                  {' '}
+                  {c.name && fmtPhone(c.phone)}
+                  {c.ref && ` · Ref ${c.ref}`}
+                  {c.opted_out && ' · opted out'}
+                  {c.blocked && ' · blocked'}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
     </section>
   );
