@@ -8,6 +8,7 @@ import { connection } from "./events";
 import { counts, loadCounts } from "./inbox/counts";
 import { InboxView } from "./inbox/view";
 import { useTeam } from "./lib/cache";
+import { ErrorBoundary } from "./lib/boundary";
 import { Shortcuts } from "./lib/keys";
 import { lazy } from "./lib/lazy";
 import { Link, match, navigate, useLocation } from "./lib/router";
@@ -62,7 +63,9 @@ function Shell({ me: m }: { me: Me }) {
       <div class="body">
         <Sidebar me={m} />
         <main id="main" class="main" tabIndex={-1}>
-          <Routes me={m} />
+          <ErrorBoundary resetKey={loc.path}>
+            <Routes me={m} />
+          </ErrorBoundary>
         </main>
       </div>
     </div>

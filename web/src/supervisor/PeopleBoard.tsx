@@ -25,11 +25,27 @@ function sinceOf(m: Member): string | null | undefined {
   return m.presence.since ?? m.presence.changed_at;
 }
 
-export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?: Subscribe }) {
+export function PeopleBoard({ teamId, subscribe, canSetRoles = false }: { teamId: string; subscribe?: Subscribe; canSetRoles?: boolean }) {
   const [members, setMembers] = useState<Member[] | null>(null);
   const [error, setError] = useState('');
   const [announce, setAnnounce] = useState('');
   const [, setTick] = useState(0);
+  const [roleBusy, setRoleBusy] = useState('');
+
+  // Admins make a member the team's supervisor or an agent (PUT /v1/teams/{id}/members/{user_id}).
+  const setRole = async (m: Member, role: string) => {
+    setRoleBusy(m.id);
+    setError('');
+    try {
+      await http.put(`/v1/teams/${teamId}/members/${m.id}`, { role });
+      setMembers((ms) => (ms ?? []).map((x) => (x.id === m.id ? { ...x, role } : x)));
+      setAnnounce(`${m.name} is now ${role === 'supervisor' ? 'a supervisor' : 'an agent'} of this team.`);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setRoleBusy('');
+    }
+  };
   const reload = useRef<() => void>(() => {});
 
   useEffect(() => {
@@ -155,7 +171,25 @@ export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?:
                   <span class="sv-name">{m.name}</span>
                   <span class="sv-sub">{m.email}</span>
                 </th>
-                <td>{m.role === 'supervisor' ? 'Supervisor' : m.role === 'agent' ? 'Agent' : m.role}</td>
+                <td>
+                  {canSetRoles ? (
+                    <select
+                      value={m.role}
+                      disabled={roleBusy === m.id}
+                      aria-label={`Team role of ${m.name}`}
+                      onChange={(e) => void setRole(m, e.currentTarget.value)}
+                    >
+                      <option value="agent">Agent</option>
+                      <option value="supervisor">Supervisor</option>
+                    </select>
+                  ) : m.role === 'supervisor' ? (
+                    'Supervisor'
+                  ) : m.role === 'agent' ? (
+                    'Agent'
+                  ) : (
+                    m.role
+                  )}
+                </td>
                 <td>
                   <span class={`sv-presence sv-p-${st}`} title={STATE_HELP[st]}>
                     <span class="sv-dot" aria-hidden="true" />
@@ -189,7 +223,11 @@ export function PeopleBoard({ teamId, subscribe }: { teamId: string; subscribe?:
       <p class="sr-only" role="status" aria-live="polite">
         {announce}
       </p>
-      {error && <p class="ct-error">Could not refresh: {error}</p>}
+      {error && (
+        <p class="ct-error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

@@ -6,6 +6,8 @@ import type { Subscribe, Team } from './types';
 import type { MeLike, TeamRef } from '../contact/types';
 import { errorText, http } from '../contact/common';
 import { invalidate } from '../lib/cache';
+import { useStore } from '../lib/store';
+import { counts } from '../inbox/counts';
 import { ChatSwitch } from './ChatSwitch';
 import { PeopleBoard } from './PeopleBoard';
 import { Metrics } from './Metrics';
@@ -132,8 +134,11 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
         {!team && !error && <p class="ct-muted">Loading team…</p>}
         {team && current === 'overview' && (
           <div class="sv-grid">
-            <ChatSwitch team={team} onChange={changed} />
-            <PeopleBoard teamId={team.id} subscribe={subscribe} />
+            <div>
+              <ChatSwitch team={team} onChange={changed} />
+              <Queue teamId={team.id} />
+            </div>
+            <PeopleBoard teamId={team.id} subscribe={subscribe} canSetRoles={admin} />
           </div>
         )}
         {team && current === 'metrics' && <Metrics team={team} />}
@@ -142,6 +147,36 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
         {team && current === 'reasons' && <WrapUpReasons teamId={team.id} canEdit onTeam={changed} />}
         {current === 'users' && admin && <Users teams={teams} meId={me.id} />}
       </div>
+    </section>
+  );
+}
+
+/** The team's queues right now (the sidebar's counts, kept live by the shell). */
+function Queue({ teamId }: { teamId: string }) {
+  const all = useStore(counts);
+  const c = all[teamId];
+  if (!c) return null;
+  const items: Array<[string, number, string]> = [
+    ['New', c.new, 'waiting for an agent'],
+    ['Missed', c.missed, 'came while chat was off'],
+    ['In progress', c.team, 'active or in wrap-up'],
+  ];
+  return (
+    <section class="sv-card" aria-labelledby="sv-queue-h">
+      <h2 id="sv-queue-h" class="sv-h2">
+        Queue now
+      </h2>
+      <dl class="sv-queue">
+        {items.map(([label, n, hint]) => (
+          <div key={label} class={`sv-queue-item${n > 0 && label !== 'In progress' ? ' sv-queue-hot' : ''}`}>
+            <dt>{label}</dt>
+            <dd>
+              {n}
+              <small>{hint}</small>
+            </dd>
+          </div>
+        ))}
+      </dl>
     </section>
   );
 }
