@@ -92,11 +92,13 @@ export function Thread(props: {
     const s = st.current;
     if (s.loading || !s.cursor) return;
     setLoading(true);
-    const el = box.current;
-    if (el) anchor.current = { h: el.scrollHeight, t: el.scrollTop };
     try {
       const page = await api.get<MessagePage>(`/v1/conversations/${conv.id}/messages`, { order: "newest", limit: PAGE, cursor: s.cursor });
       if (st.current.id !== conv.id) return;
+      // Measured now, just before the older page renders above: the layout effect
+      // then keeps the reader's place.
+      const el = box.current;
+      if (el) anchor.current = { h: el.scrollHeight, t: el.scrollTop };
       setMsgs((prev) => merge(prev, page.messages));
       setCursor(page.next_cursor);
     } catch (e) {
