@@ -170,7 +170,15 @@ func TestConsole(t *testing.T) {
 	if _, code, err := s.emu.SimulateInbound(ctx, twilioemu.Inbound{From: customer, To: s.teamPhone, Body: question}); err != nil || code != http.StatusOK {
 		t.Fatalf("inbound: %d %v", code, err)
 	}
+	// A mark on the window: it survives only if the page is never reloaded.
+	evalOn[bool](ap, `window.textdeskNoReload = true`)
 	offer := ap.find(alertDlg, named{})
+	if !evalOn[bool](ap, `window.textdeskNoReload === true`) {
+		t.Error("the page reloaded before the offer showed")
+	}
+	if got := digits(ap.text(offer)); !strings.Contains(got, digits(customer)[1:]) || !strings.Contains(got, digits(s.teamPhone)[1:]) {
+		t.Errorf("the offer shows %q; want the customer's number and the number texted", ap.text(offer))
+	}
 	ap.clickNode(ap.findIn(offer.Backend, button, exactly("Accept")))
 	ap.waitGone(alertDlg, named{})
 	step("offer accepted")
