@@ -66,8 +66,8 @@ export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelP
     <div class="ct-panel">
       <header class="ct-head">
         <h2 class="ct-title">{contact.name || fmtPhone(contact.phone)}</h2>
-        <p class="ct-sub">
-          <span>{fmtPhone(contact.phone)}</span>
+        <p class="ct-sub" hidden={!contact.name && !contact.ref}>
+          {contact.name && <span>{fmtPhone(contact.phone)}</span>}
           {contact.ref && <span class="ct-ref">Ref {contact.ref}</span>}
         </p>
       </header>
