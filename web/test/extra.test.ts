@@ -63,3 +63,16 @@ test("durations read short", () => {
   assert.equal(fmtDuration(3900), "1 h 5 min");
   assert.equal(fmtDuration(null), "—");
 });
+
+test("chart axes step on round values", async () => {
+  const { niceMax, niceStep } = await import("../src/supervisor/charts");
+  assert.equal(niceStep(3, "count"), 1);
+  assert.equal(niceMax(3, "count"), 3);
+  assert.equal(niceStep(37, "count"), 10);
+  assert.equal(niceMax(37, "count"), 40);
+  assert.equal(niceStep(0, "count"), 1);
+  assert.equal(niceStep(10, "time"), 5);
+  assert.equal(niceMax(10, "time"), 10);
+  assert.equal(niceStep(3000, "time"), 900);
+  assert.equal(niceMax(0.4, "ratio"), 1);
+});
