@@ -252,7 +252,7 @@ function Consent({ contact, me, onSaved }: { contact: ContactDetail; me: MeLike;
       </h3>
       <ul class="ct-states">
         <li class={contact.opted_out ? 'ct-state ct-state-bad' : 'ct-state ct-state-good'}>
-          <strong>{contact.opted_out ? 'Opted out' : 'Subscribed'}</strong>
+          <strong>{contact.opted_out ? 'Opted out' : 'Not opted out'}</strong>
           {contact.opted_out ? (
             <span>
               {' '}
