@@ -155,7 +155,6 @@ func TestScreenshots(t *testing.T) {
 	}
 	s := startStack(t, true, "Thanks for your message! Our team is away right now and will reply as soon as we are back.")
 	s.requireConsole(t)
-	s.requireSignIn(t)
 	d := buildDemo(t, s)
 
 	b := startBrowser(t)
