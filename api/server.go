@@ -138,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 		r.Put("/conversations/{id}/visibility", s.act(workflows.UpdateVisibility, s.parseVisibility))
 		r.Post("/conversations/{id}/unarchive", s.unarchive)
 		r.Get("/conversations/{id}/scheduled", s.listScheduled)
+		r.Get("/conversations/{id}/events", s.listConversationEvents)
 		r.Post("/messages", s.postOutbound)
 		r.Post("/scheduled-messages", s.postScheduled)
 		r.Delete("/scheduled-messages/{id}", s.deleteScheduled)
