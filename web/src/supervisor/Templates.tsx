@@ -5,11 +5,13 @@ import type { Template } from './types';
 import { errorText, http } from '../contact/common';
 import { invalidate } from '../lib/cache';
 import { templateProblem } from './logic';
+import { useConfirm } from './Confirm';
 
 export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolean }) {
   const [list, setList] = useState<Template[] | null>(null);
   const [error, setError] = useState('');
   const [editing, setEditing] = useState<string | null>(null); // template id, or 'new'
+  const [confirmEl, ask] = useConfirm();
 
   const load = () =>
     http
@@ -23,7 +25,7 @@ export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolea
   }, [teamId]);
 
   const remove = async (t: Template) => {
-    if (!confirm(`Delete the template “${t.name}”?`)) return;
+    if (!(await ask(`Delete “${t.name}”?`, 'Agents will no longer find it in the compose box. Messages already sent keep their text.', 'Delete template'))) return;
     setError('');
     try {
       await http.del(`/v1/teams/${teamId}/templates/${t.id}`);
@@ -46,6 +48,7 @@ export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolea
           </button>
         )}
       </div>
+      {confirmEl}
       <p class="ct-hint">Agents pick these in the compose box. Write {'{{first_name}}'} for a part the agent fills in.</p>
       {error && (
         <p class="ct-error" role="alert">

@@ -3,6 +3,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AdminUser } from './types';
+import { useConfirm } from './Confirm';
 import type { TeamRef } from '../contact/types';
 import { errorText, fmtDateTime, http } from '../contact/common';
 
@@ -41,6 +42,7 @@ export function Users({ teams, meId }: { teams: TeamRef[]; meId: string }) {
   const [links, setLinks] = useState<Record<string, { url: string; expires?: string }>>({});
   const [busy, setBusy] = useState('');
   const [status, setStatus] = useState('');
+  const [confirmEl, ask] = useConfirm();
 
   useEffect(() => {
     http
@@ -68,14 +70,14 @@ export function Users({ teams, meId }: { teams: TeamRef[]; meId: string }) {
     });
   const setDisabled = (u: AdminUser, disabled: boolean) =>
     act(u.id, async () => {
-      if (disabled && !confirm(`Disable ${u.name}? They are signed out and can do nothing until enabled again.`)) return;
+      if (disabled && !(await ask(`Disable ${u.name}?`, 'They are signed out everywhere, their API tokens stop working, and they can do nothing until enabled again.', 'Disable user'))) return;
       const n = await http.patch<AdminUser>(`/v1/users/${u.id}`, { disabled });
       setUsers((us) => (us ?? []).map((x) => (x.id === u.id ? { ...x, ...n, disabled } : x)));
       setStatus(`${u.name} is ${disabled ? 'disabled' : 'enabled'}.`);
     });
   const endSessions = (u: AdminUser) =>
     act(u.id, async () => {
-      if (!confirm(`Sign ${u.name} out everywhere and revoke their API tokens?`)) return;
+      if (!(await ask(`End ${u.name}’s sessions?`, 'They are signed out of every browser and their API tokens are revoked. They can sign in again.', 'End sessions'))) return;
       await http.del(`/v1/users/${u.id}/sessions`);
       setStatus(`${u.name}’s sessions and API tokens are ended.`);
     });
@@ -86,6 +88,7 @@ export function Users({ teams, meId }: { teams: TeamRef[]; meId: string }) {
       <h2 id="sv-users-h" class="sv-h2">
         Users
       </h2>
+      {confirmEl}
       <Invite
         teams={teams}
         onCreated={(u) => {
