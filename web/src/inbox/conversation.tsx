@@ -33,7 +33,8 @@ export function ConversationPane({ id }: { id: string }) {
 
   async function load() {
     try {
-      const c = await api.get<ConversationDetail>(`/v1/conversations/${id}`);
+      // Messages are paged by the thread; this is re-read on every event, so keep it light.
+      const c = await api.get<ConversationDetail>(`/v1/conversations/${id}`, { messages: "none" });
       setConv(c);
       setError("");
     } catch (e) {
