@@ -6,7 +6,7 @@
 // inside the range.
 import { useEffect, useState } from 'preact/hooks';
 import type { HistoryItem, HistoryPage } from './types';
-import { STATUS_WORDS, conversationHref, errorText, fmtDateTime, http, qs } from './common';
+import { STATUS_WORDS, conversationHref, errorText, fmtDateTime, fmtDay, http, qs } from './common';
 import { Link } from '../lib/router';
 
 const PAGE = 200;
@@ -113,7 +113,7 @@ export function History({ contactId }: { contactId: string }) {
     chat_handoff: items.filter((i) => i.type === 'chat_handoff').length,
     log: items.filter((i) => i.type === 'log').length,
   };
-  const rangeWords = from && to ? `from ${from} to ${to}` : from ? `since ${from}` : to ? `until ${to}` : 'in all';
+  const rangeWords = from && to ? `from ${fmtDay(from)} to ${fmtDay(to)}` : from ? `since ${fmtDay(from)}` : to ? `until ${fmtDay(to)}` : 'in all';
 
   return (
     <section class="ct-section" aria-labelledby="ct-history-h">
@@ -154,11 +154,13 @@ export function History({ contactId }: { contactId: string }) {
       <p class="ct-total" role="status" aria-live="polite">
         {loading
           ? 'Loading history…'
-          : `${complete ? '' : 'At least '}${items.length} ${items.length === 1 ? 'item' : 'items'} ${rangeWords}: ${counts.conversation} text ${
-              counts.conversation === 1 ? 'conversation' : 'conversations'
-            }, ${counts.chat_handoff} chat ${counts.chat_handoff === 1 ? 'handoff' : 'handoffs'}, ${counts.log} log ${
-              counts.log === 1 ? 'entry' : 'entries'
-            }.`}
+          : `${
+              complete
+                ? `${items.length} ${items.length === 1 ? 'item' : 'items'} ${rangeWords}`
+                : `The newest ${items.length} items${rangeWords === 'in all' ? '' : ` ${rangeWords}`} (more are older)`
+            }: ${counts.conversation} text ${counts.conversation === 1 ? 'conversation' : 'conversations'}, ${counts.chat_handoff} chat ${
+              counts.chat_handoff === 1 ? 'handoff' : 'handoffs'
+            }, ${counts.log} log ${counts.log === 1 ? 'entry' : 'entries'}.`}
       </p>
       {error && (
         <p class="ct-error" role="alert">

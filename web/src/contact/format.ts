@@ -95,3 +95,9 @@ export function phoneProblem(raw: string): string | null {
   if (digits.length > 15) return 'This number is too long (at most 15 digits).';
   return null;
 }
+
+/** A YYYY-MM-DD day (an <input type=date> value) in words, read as a local date. */
+export function fmtDay(day: string): string {
+  const d = new Date(`${day}T00:00:00`);
+  return isNaN(d.getTime()) ? day : dateFmt.format(d);
+}
