@@ -8,7 +8,7 @@ import type { ServerEvent } from "../types";
 import type { SystemLine } from "./thread";
 
 const KINDS = new Set([
-  "assigned", "unassigned", "transfer_accepted", "transfer_not_accepted", "conference_joined", "offer_expired",
+  "offer", "assigned", "unassigned", "transfer_accepted", "transfer_not_accepted", "conference_joined", "offer_expired",
   "offer_withdrawn", "offer_taken", "reopened", "status_changed", "message_failed",
 ]);
 
