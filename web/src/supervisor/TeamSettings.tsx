@@ -134,7 +134,20 @@ export function TeamSettings({ team, onChange, canEdit }: { team: Team; onChange
         <p class="ct-hint">Numbers: {team.numbers.length ? team.numbers.map(fmtPhone).join(', ') : 'none yet (an admin adds them)'}</p>
         <label class="ct-field">
           <span>Time zone</span>
-          <input type="text" value={form.time_zone} placeholder="Europe/Paris" onInput={(e) => set('time_zone', e.currentTarget.value)} aria-describedby="sv-tz-hint" />
+          <input
+            type="text"
+            list="sv-tz-list"
+            value={form.time_zone}
+            placeholder="Europe/Paris"
+            autoComplete="off"
+            onInput={(e) => set('time_zone', e.currentTarget.value)}
+            aria-describedby="sv-tz-hint"
+          />
+          <datalist id="sv-tz-list">
+            {zones().map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
           <small id="sv-tz-hint" class="ct-hint">
             An IANA zone; business hours, metrics days and scheduled times are read in it.
           </small>
@@ -230,4 +243,18 @@ function normalize(h: BusinessHours): BusinessHours {
   const out: Partial<Record<Day, Interval[]>> = {};
   for (const [d] of DAYS) if (h[d]?.length) out[d] = h[d];
   return out;
+}
+
+let zoneList: string[] | null = null;
+/** The IANA zones the browser knows, for the time-zone field's suggestions. */
+function zones(): string[] {
+  if (!zoneList) {
+    const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+    try {
+      zoneList = intl.supportedValuesOf ? ['UTC', ...intl.supportedValuesOf('timeZone')] : ['UTC'];
+    } catch {
+      zoneList = ['UTC'];
+    }
+  }
+  return zoneList;
 }

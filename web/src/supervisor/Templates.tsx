@@ -6,6 +6,7 @@ import { errorText, http } from '../contact/common';
 import { invalidate } from '../lib/cache';
 import { templateProblem } from './logic';
 import { useConfirm } from './Confirm';
+import { placeholders } from '../lib/template';
 
 export function Templates({ teamId, canEdit }: { teamId: string; canEdit: boolean }) {
   const [list, setList] = useState<Template[] | null>(null);
@@ -151,7 +152,10 @@ function TemplateForm({ teamId, template, onSaved, onCancel }: { teamId: string;
       <label class="ct-field">
         <span>Template text</span>
         <textarea rows={4} maxLength={1000} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
-        <small class="ct-hint">{body.length}/1000</small>
+        <small class="ct-hint">
+          {body.length}/1000
+          {placeholders(body).length > 0 && ` · fills in: ${placeholders(body).join(', ')}`}
+        </small>
       </label>
       {error && (
         <p class="ct-error" role="alert">
@@ -169,3 +173,4 @@ function TemplateForm({ teamId, template, onSaved, onCancel }: { teamId: string;
     </form>
   );
 }
+
