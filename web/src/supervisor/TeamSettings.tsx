@@ -192,7 +192,11 @@ export function TeamSettings({ team, onChange, canEdit }: { team: Team; onChange
                   type="text"
                   value={form.hours[d]}
                   placeholder="closed"
-                  onInput={(e) => set('hours', { ...form.hours, [d]: e.currentTarget.value })}
+                  onInput={(e) => {
+                    const v = e.currentTarget.value;
+                    setSaved('');
+                    setForm((f) => ({ ...f, hours: { ...f.hours, [d]: v } }));
+                  }}
                   aria-invalid={hourErrors[d] ? true : undefined}
                   aria-describedby={hourErrors[d] ? `sv-h-${d}-err` : undefined}
                 />
