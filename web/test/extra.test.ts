@@ -76,3 +76,44 @@ test("chart axes step on round values", async () => {
   assert.equal(niceStep(3000, "time"), 900);
   assert.equal(niceMax(0.4, "ratio"), 1);
 });
+
+test("contact history reads pages until the start date and counts the range", async () => {
+  const { bounds, readPages } = await import("../src/contact/historyPages");
+  // 450 items, one a day back from 2026-12-01 12:00 local, served 200 a page.
+  const start = new Date(2026, 11, 1, 12).getTime();
+  const all = Array.from({ length: 450 }, (_, i) => ({ type: "log", id: `l${i}`, at: new Date(start - i * 86400000).toISOString() }));
+  const asked: string[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: string) => {
+    const u = new URL(input, "http://x");
+    asked.push(u.search);
+    const from = Number(u.searchParams.get("cursor") ?? 0);
+    const items = all.slice(from, from + 200);
+    const next = from + 200 < all.length ? String(from + 200) : undefined;
+    return new Response(JSON.stringify({ items, conversations: [], ...(next ? { next_cursor: next } : {}) }), { status: 200 });
+  }) as typeof fetch;
+  try {
+    // 2026-11-01 .. 2026-11-30: 30 days, all on the first page.
+    let [f, t] = bounds("2026-11-01", "2026-11-30");
+    let b = await readPages("c1", undefined, f, t, 2000);
+    assert.equal(b.items.length, 30);
+    assert.equal(b.done, true);
+    assert.equal(asked.length, 1);
+    // A start date 300 days back needs two pages; the end date leaves out the newest day.
+    asked.length = 0;
+    [f, t] = bounds("2026-02-04", "2026-11-30");
+    b = await readPages("c1", undefined, f, t, 2000);
+    assert.equal(b.items.length, 300);
+    assert.equal(asked.length, 2);
+    // No dates: the first 50, with a cursor to read on, then the rest.
+    [f, t] = bounds("", "");
+    b = await readPages("c1", undefined, f, t, 50);
+    assert.equal(b.items.length, 200);
+    assert.equal(b.done, false);
+    const rest = await readPages("c1", b.cursor, f, t, 2000);
+    assert.equal(b.items.length + rest.items.length, 450);
+    assert.equal(rest.done, true);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});

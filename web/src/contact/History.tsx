@@ -5,12 +5,11 @@
 // until it passes the start date (at most MAX_ITEMS items) and counts what falls
 // inside the range.
 import { useEffect, useState } from 'preact/hooks';
-import type { HistoryItem, HistoryPage } from './types';
-import { STATUS_WORDS, conversationHref, errorText, fmtDateTime, fmtDay, http, qs } from './common';
+import type { HistoryItem } from './types';
+import { MAX_ITEMS, bounds, readPages } from './historyPages';
+import { STATUS_WORDS, conversationHref, errorText, fmtDateTime, fmtDay } from './common';
 import { Link } from '../lib/router';
 
-const PAGE = 200;
-const MAX_ITEMS = 2000;
 
 type Kind = 'all' | 'conversation' | 'chat_handoff' | 'log';
 
@@ -27,38 +26,6 @@ const LOG_LABEL: Record<string, string> = {
   meeting: 'Meeting',
   other: 'Other',
 };
-
-interface Batch {
-  items: HistoryItem[];
-  cursor: string | undefined;
-  /** Nothing more in the range: the start date was passed or the history ended. */
-  done: boolean;
-}
-
-function bounds(from: string, to: string): [number, number] {
-  const fromT = from ? new Date(`${from}T00:00:00`).getTime() : -Infinity;
-  const toT = to ? new Date(`${to}T00:00:00`).getTime() + 86400000 : Infinity;
-  return [fromT, toT];
-}
-
-/** Reads pages from cursor on, keeping items in [fromT, toT), until `want` are kept (or all, with a start date). */
-async function readPages(contactId: string, start: string | undefined, fromT: number, toT: number, want: number): Promise<Batch> {
-  const items: HistoryItem[] = [];
-  let cursor = start;
-  let read = 0;
-  for (;;) {
-    const page = await http.get<HistoryPage>(`/v1/contacts/${encodeURIComponent(contactId)}/history${qs({ limit: PAGE, cursor })}`);
-    for (const it of page.items) {
-      read++;
-      const t = new Date(it.at).getTime();
-      if (t < fromT) return { items, cursor: undefined, done: true };
-      if (t < toT) items.push(it);
-    }
-    cursor = page.next_cursor;
-    if (!cursor) return { items, cursor, done: true };
-    if (read >= MAX_ITEMS || items.length >= want) return { items, cursor, done: false };
-  }
-}
 
 export function History({ contactId }: { contactId: string }) {
   const [from, setFrom] = useState('');
