@@ -142,9 +142,9 @@ export default function SupervisorHome({ me, teams, teamId, section, subscribe, 
           </div>
         )}
         {team && current === 'metrics' && <Metrics team={team} />}
-        {team && current === 'settings' && <TeamSettings team={team} onChange={changed} canEdit />}
+        {team && current === 'settings' && <TeamSettings team={team} onChange={changed} canEdit={admin} />}
         {team && current === 'templates' && <Templates teamId={team.id} canEdit />}
-        {team && current === 'reasons' && <WrapUpReasons teamId={team.id} canEdit onTeam={changed} />}
+        {team && current === 'reasons' && <WrapUpReasons teamId={team.id} canEdit={admin} onTeam={changed} />}
         {current === 'users' && admin && <Users teams={teams} meId={me.id} />}
       </div>
     </section>

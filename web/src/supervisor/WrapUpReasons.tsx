@@ -66,6 +66,7 @@ export function WrapUpReasons({ teamId, canEdit, onTeam }: { teamId: string; can
       <h2 id="sv-wr-h" class="sv-h2">
         Wrap-up reasons
       </h2>
+      {!canEdit && <p class="ct-muted">Only admins add or remove reasons; you can read them.</p>}
       <p class="ct-hint">Agents choose one when they end a conversation. A wrap-up nobody finishes in time gets the default, which metrics count as not resolved.</p>
       {data === null ? (
         <p class="ct-muted">Loading…</p>
