@@ -20,6 +20,9 @@ export interface ContactPanelProps {
 
 type Tool = 'none' | 'log' | 'handoff' | 'text';
 
+/** Window event sent after the panel changed a contact (detail: the contact afterwards). */
+export const CONTACT_CHANGED = 'textdesk:contact-changed';
+
 export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelProps) {
   const [contact, setContact] = useState<ContactDetail | null>(null);
   const [loadError, setLoadError] = useState('');
@@ -59,6 +62,8 @@ export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelP
   const changed = (c: ContactDetail) => {
     setContact(c);
     onChanged?.(c);
+    // Other screens showing this contact (the conversation header, lists) may listen.
+    window.dispatchEvent(new CustomEvent<ContactDetail>(CONTACT_CHANGED, { detail: c }));
   };
   const reachable = !contact.opted_out && !contact.blocked;
 
