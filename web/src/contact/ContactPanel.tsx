@@ -14,6 +14,8 @@ export interface ContactPanelProps {
   me: MeLike;
   /** Team of the conversation the panel sits beside (default team of the forms). */
   teamId?: string;
+  /** The conversation the panel sits beside, marked in the history. */
+  conversationId?: string;
   /** Called after the contact changed (name, ref, consent) so the thread header can follow. */
   onChanged?: (c: ContactDetail) => void;
 }
@@ -23,7 +25,7 @@ type Tool = 'none' | 'log' | 'handoff' | 'text';
 /** Window event sent after the panel changed a contact (detail: the contact afterwards). */
 export const CONTACT_CHANGED = 'textdesk:contact-changed';
 
-export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelProps) {
+export function ContactPanel({ contactId, me, teamId, conversationId, onChanged }: ContactPanelProps) {
   const [contact, setContact] = useState<ContactDetail | null>(null);
   const [loadError, setLoadError] = useState('');
   const [tool, setTool] = useState<Tool>('none');
@@ -119,7 +121,7 @@ export function ContactPanel({ contactId, me, teamId, onChanged }: ContactPanelP
         )}
       </section>
 
-      <History key={`${contact.id}-${historyKey}`} contactId={contact.id} />
+      <History key={`${contact.id}-${historyKey}`} contactId={contact.id} currentId={conversationId} />
     </div>
   );
 }

@@ -27,7 +27,7 @@ const LOG_LABEL: Record<string, string> = {
   other: 'Other',
 };
 
-export function History({ contactId }: { contactId: string }) {
+export function History({ contactId, currentId }: { contactId: string; currentId?: string | undefined }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [kind, setKind] = useState<Kind>('all');
@@ -138,7 +138,7 @@ export function History({ contactId }: { contactId: string }) {
       <ol class="ct-history">
         {shown.map((it) => (
           <li key={`${it.type}-${it.id}`} class={`ct-item ct-item-${it.type}`}>
-            <HistoryRow item={it} />
+            <HistoryRow item={it} current={it.type === 'conversation' && it.id === currentId} />
           </li>
         ))}
       </ol>
@@ -151,7 +151,7 @@ export function History({ contactId }: { contactId: string }) {
   );
 }
 
-function HistoryRow({ item }: { item: HistoryItem }) {
+function HistoryRow({ item, current }: { item: HistoryItem; current: boolean }) {
   const when = <time dateTime={item.at}>{fmtDateTime(item.at)}</time>;
   if (item.type === 'conversation' && item.conversation) {
     const c = item.conversation;
@@ -159,7 +159,11 @@ function HistoryRow({ item }: { item: HistoryItem }) {
       <>
         <div class="ct-item-head">
           <span class="ct-badge ct-badge-text">Text</span>
-          <Link href={conversationHref(c.id)}>{KIND_LABEL.conversation}</Link>
+          {current ? (
+            <strong aria-current="true">This conversation</strong>
+          ) : (
+            <Link href={conversationHref(c.id)}>{KIND_LABEL.conversation}</Link>
+          )}
           {when}
         </div>
         <div class="ct-item-body">

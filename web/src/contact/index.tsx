@@ -10,7 +10,7 @@ import { HandoffForm } from './HandoffForm';
 export function ContactPanel(props: { contactId: string; conversationId?: string; teamId?: string }) {
   const me = useStore(meStore);
   if (!me) return null;
-  const panel = <Panel contactId={props.contactId} me={me} teamId={props.teamId} />;
+  const panel = <Panel contactId={props.contactId} me={me} teamId={props.teamId} conversationId={props.conversationId} />;
   // Beside a conversation the panel fills its column; on /contacts/:id it is a page.
   return props.conversationId ? panel : <div class="page ct-page-contact">{panel}</div>;
 }
