@@ -176,6 +176,11 @@ export function Metrics({ team }: { team: Team }) {
                   fmt={fmtDuration}
                   scale="time"
                 />
+                <BarChart
+                  title={`Missed conversations per ${weekly ? 'week' : 'day'}`}
+                  summary={`${main.missed} missed over the range (chat was off when the customer wrote)`}
+                  points={tp((m) => m.missed)}
+                />
                 <LineChart
                   title={`Resolution rate per ${weekly ? 'week' : 'day'}`}
                   summary={`${main.resolution_rate === null ? 'no conversation closed' : pct(main.resolution_rate)} over the range`}

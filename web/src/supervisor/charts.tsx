@@ -55,11 +55,12 @@ function Axis({ max, step, fmt }: { max: number; step: number; fmt: (v: number) 
 }
 
 function XLabels({ points, x }: { points: Point[]; x: (i: number) => number }) {
+  // Every few points, counted back from the newest so it is always labelled.
   const every = Math.max(1, Math.ceil(points.length / 8));
   return (
     <g class="ch-axis">
       {points.map((p, i) =>
-        i % every === 0 || i === points.length - 1 ? (
+        (points.length - 1 - i) % every === 0 ? (
           <text key={i} x={x(i)} y={H - 8} text-anchor={x(i) < PAD.l + 16 ? 'start' : x(i) > W - PAD.r - 16 ? 'end' : 'middle'}>
             {p.short ?? p.label}
           </text>
