@@ -30,6 +30,7 @@ export function ContactPanel({ contactId, me, teamId, conversationId, onChanged 
   const [loadError, setLoadError] = useState('');
   const [tool, setTool] = useState<Tool>('none');
   const [historyKey, setHistoryKey] = useState(0);
+  const [notice, setNotice] = useState('');
 
   useEffect(() => {
     let live = true;
@@ -90,7 +91,10 @@ export function ContactPanel({ contactId, me, teamId, conversationId, onChanged 
           <button type="button" class="btn" aria-pressed={tool === 'text'} disabled={!reachable} onClick={() => setTool(tool === 'text' ? 'none' : 'text')}>
             New text
           </button>
-          <button type="button" class="btn" aria-pressed={tool === 'log'} onClick={() => setTool(tool === 'log' ? 'none' : 'log')}>
+          <button type="button" class="btn" aria-pressed={tool === 'log'} onClick={() => {
+              setNotice('');
+              setTool(tool === 'log' ? 'none' : 'log');
+            }}>
             Log an entry
           </button>
           <button type="button" class="btn" aria-pressed={tool === 'handoff'} disabled={!reachable} onClick={() => setTool(tool === 'handoff' ? 'none' : 'handoff')}>
@@ -98,6 +102,9 @@ export function ContactPanel({ contactId, me, teamId, conversationId, onChanged 
           </button>
         </div>
         {!reachable && <p class="ct-muted">Texting is off for this contact (see Consent above).</p>}
+        <p class="ct-ok" role="status">
+          {notice}
+        </p>
         {tool === 'text' && <NewTextForm me={me} teamId={teamId} to={contact.phone} onDone={() => setHistoryKey((k) => k + 1)} />}
         {tool === 'log' && (
           <LogForm
@@ -107,6 +114,7 @@ export function ContactPanel({ contactId, me, teamId, conversationId, onChanged 
             onLogged={() => {
               setHistoryKey((k) => k + 1);
               setTool('none');
+              setNotice('Added to the history.');
             }}
           />
         )}

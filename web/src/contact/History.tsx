@@ -135,7 +135,7 @@ export function History({ contactId, currentId }: { contactId: string; currentId
         </p>
       )}
       {!loading && shown.length === 0 && <p class="ct-muted">Nothing here{from || to ? ' in these dates' : ''}.</p>}
-      <ol class="ct-history">
+      <ol class="ct-history" aria-label="History items">
         {shown.map((it) => (
           <li key={`${it.type}-${it.id}`} class={`ct-item ct-item-${it.type}`}>
             <HistoryRow item={it} current={it.type === 'conversation' && it.id === currentId} />
