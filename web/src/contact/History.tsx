@@ -9,6 +9,7 @@ import type { HistoryItem } from './types';
 import { MAX_ITEMS, bounds, readPages } from './historyPages';
 import { STATUS_WORDS, conversationHref, errorText, fmtDateTime, fmtDay } from './common';
 import { Link } from '../lib/router';
+import { useMembers } from '../lib/cache';
 
 
 type Kind = 'all' | 'conversation' | 'chat_handoff' | 'log';
@@ -151,7 +152,15 @@ export function History({ contactId, currentId }: { contactId: string; currentId
   );
 }
 
+/** A team member's name, from the shared (cached) members list. */
+function useName(teamId: string | undefined, userId: string | null | undefined): string {
+  const members = useMembers(userId ? teamId : null);
+  return (userId && members?.find((m) => m.id === userId)?.name) || '';
+}
+
 function HistoryRow({ item, current }: { item: HistoryItem; current: boolean }) {
+  const team = item.log?.team_id ?? item.chat_handoff?.team_id;
+  const who = useName(team, item.log?.author_id ?? item.chat_handoff?.consent_by);
   const when = <time dateTime={item.at}>{fmtDateTime(item.at)}</time>;
   if (item.type === 'conversation' && item.conversation) {
     const c = item.conversation;
@@ -185,6 +194,7 @@ function HistoryRow({ item, current }: { item: HistoryItem; current: boolean }) 
         </div>
         <div class="ct-item-body">
           {h.name && <>As “{h.name}” · </>}Chat {h.chat_ref} · consent recorded {fmtDateTime(h.consent_at)}
+          {who && ` by ${who}`}
         </div>
         {h.transcript && (
           <details class="ct-details">
@@ -205,6 +215,7 @@ function HistoryRow({ item, current }: { item: HistoryItem; current: boolean }) 
           {when}
         </div>
         <div class="ct-item-body ct-prewrap">{l.body}</div>
+        {who && <div class="ct-item-by">by {who}</div>}
       </>
     );
   }
