@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Member, PresenceState, Subscribe } from './types';
 import { errorText, http, since } from '../contact/common';
 import { ApiError } from '../api';
+import { invalidate } from '../lib/cache';
 
 const STATE_WORDS: Record<PresenceState, string> = {
   available: 'Available',
@@ -39,6 +40,7 @@ export function PeopleBoard({ teamId, subscribe, canSetRoles = false }: { teamId
     try {
       await http.put(`/v1/teams/${teamId}/members/${m.id}`, { role });
       setMembers((ms) => (ms ?? []).map((x) => (x.id === m.id ? { ...x, role } : x)));
+      invalidate(`members:${teamId}`);
       setAnnounce(`${m.name} is now ${role === 'supervisor' ? 'a supervisor' : 'an agent'} of this team.`);
     } catch (e) {
       setError(errorText(e));
