@@ -2,15 +2,15 @@
 // that references them (no inline script: the CSP forbids it), and .gz copies that the
 // api serves to clients that accept gzip.
 import * as esbuild from "esbuild";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 
-const dist = "dist";
-// Keep dist/.gitkeep: the Go embed needs the directory in a fresh clone.
-for (const f of readdirSync(dist, { withFileTypes: true })) {
-  if (f.name !== ".gitkeep") rmSync(join(dist, f.name), { recursive: true, force: true });
-}
+// Build into a fresh directory and swap it in at the end, so a Go build reading
+// dist/ at the same moment (//go:embed) sees the old set or the new, never a half.
+const final = "dist";
+const dist = ".dist-new";
+rmSync(dist, { recursive: true, force: true });
 
 const result = await esbuild.build({
   entryPoints: { main: "src/main.tsx", style: "src/style.css" },
@@ -81,4 +81,11 @@ const walk = (dir) => {
   }
 };
 walk(dist);
+// dist/.gitkeep is tracked: the Go embed needs the directory in a fresh clone.
+writeFileSync(join(dist, ".gitkeep"), "");
+const old = ".dist-old";
+rmSync(old, { recursive: true, force: true });
+if (existsSync(final)) renameSync(final, old);
+renameSync(dist, final);
+rmSync(old, { recursive: true, force: true });
 console.log(`console built: ${js} (all JS gzipped: ${(total / 1024).toFixed(1)} KB)`);

@@ -6,6 +6,7 @@ import { onEvent } from "../events";
 import { createStore } from "../lib/store";
 import { navigate } from "../lib/router";
 import { me as meStore } from "../session";
+import { offers } from "./offers";
 import type { Preferences, ServerEvent } from "../types";
 
 export const preferences = createStore<Preferences | null>(null);
@@ -24,9 +25,12 @@ meStore.subscribe((m) => m && void loadPreferences());
 
 let unseen = 0;
 const baseTitle = "textdesk";
+// Alerts not yet looked at, plus offers waiting for an answer (visible tab or not).
 function setTitle() {
-  document.title = unseen > 0 ? `(${unseen}) ${baseTitle}` : baseTitle;
+  const n = unseen + offers.get().length;
+  document.title = n > 0 ? `(${n}) ${baseTitle}` : baseTitle;
 }
+offers.subscribe(setTitle);
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") {
     unseen = 0;

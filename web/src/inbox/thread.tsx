@@ -1,6 +1,7 @@
 // The conversation's thread: newest page first, older pages as the reader scrolls up
 // (keyset cursor, order=newest), kept current by the event stream. Delivery statuses
 // still in flight are re-read every few seconds until they settle.
+import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, errorText } from "../api";
 import { onEvent } from "../events";
@@ -160,16 +161,19 @@ export function Thread(props: {
         )}
       </div>
       {error && <p class="error center" role="alert">{error}</p>}
-      {items.map((it) => {
+      {items.map((it, i) => {
         const t = at(it);
         const day = dayLabel(t);
         const sep = day !== lastDay ? <div class="day-sep" role="separator"><span>{day}</span></div> : null;
         lastDay = day;
+        const next = items[i + 1];
+        // A run of messages from the same person shows its time and status once, at the end.
+        const grouped = it.kind === "msg" && next?.kind === "msg" && sameRun(it.m, next.m) && dayLabel(next.m.created_at) === day;
         return (
-          <>
+          <Fragment key={it.kind === "msg" ? it.m.id : `s${it.s.id}`}>
             {sep}
-            {it.kind === "msg" ? <Bubble key={it.m.id} m={it.m} names={props.names} meId={props.meId} /> : <SysRow key={it.s.id} s={it.s} />}
-          </>
+            {it.kind === "msg" ? <Bubble m={it.m} names={props.names} meId={props.meId} compact={grouped} /> : <SysRow s={it.s} />}
+          </Fragment>
         );
       })}
       {conv.status === "closed" && (
@@ -198,7 +202,17 @@ const STATUS_TEXT: Record<string, string> = {
   failed: "Failed",
 };
 
-function Bubble({ m, names, meId }: { m: Message; names: (id: string | null) => string; meId: string }) {
+function sameRun(a: Message, b: Message): boolean {
+  return (
+    a.direction === b.direction &&
+    a.author_id === b.author_id &&
+    a.kind === b.kind &&
+    a.status === b.status &&
+    Date.parse(b.created_at) - Date.parse(a.created_at) < 5 * 60_000
+  );
+}
+
+function Bubble({ m, names, meId, compact }: { m: Message; names: (id: string | null) => string; meId: string; compact: boolean }) {
   const note = m.direction === "internal";
   const auto = m.kind === "auto_response" || m.kind === "help";
   const side = m.direction === "inbound" ? "in" : "out";
@@ -209,7 +223,7 @@ function Bubble({ m, names, meId }: { m: Message; names: (id: string | null) => 
   return (
     <article class={`msg ${side}${note ? " note" : ""}${auto ? " auto" : ""}${failed ? " failed" : ""}`} aria-label={note ? "Internal note" : side === "in" ? "Customer message" : "Sent message"}>
       <div class="bubble">
-        {label && <div class="msg-label">{label}{note ? " · not sent to the customer" : ""}</div>}
+        {label && <div class="msg-label" title={note ? "Only your team sees notes; they are never sent to the customer." : undefined}>{label}{note ? " · not sent" : ""}</div>}
         {m.body && <p class="msg-body">{m.body}</p>}
         {m.media.length > 0 && (
           // Links, not <img>: the media live on Twilio's host, which the console's CSP
@@ -227,7 +241,7 @@ function Bubble({ m, names, meId }: { m: Message; names: (id: string | null) => 
         )}
         {m.num_media > m.media.length && <p class="muted small">{m.num_media - m.media.length} attachment(s) not available</p>}
       </div>
-      <div class="msg-meta small muted">
+      <div class={`msg-meta small muted${compact ? " sr-only" : ""}`}>
         {author && <span>{author}</span>}
         <time dateTime={m.created_at} title={fullTime(m.created_at)}>{shortTime(m.created_at)}</time>
         {m.direction === "outbound" && (
