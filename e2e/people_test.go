@@ -93,7 +93,9 @@ func TestPeopleAndLiveState(t *testing.T) {
 		if ev.TeamID == nil || *ev.TeamID != s.team.ID || !ev.Alert {
 			t.Errorf("%s's conversation_new = %+v; want team %s, alerting (default preferences)", a.user.Name, ev, s.team.ID)
 		}
-		streams[a.user.ID].waitEvent("inbox_counts_changed", conv1)
+		if ev, _ := streams[a.user.ID].waitEvent("inbox_counts_changed", ""); ev.TeamID == nil || *ev.TeamID != s.team.ID {
+			t.Errorf("%s's inbox_counts_changed = %+v; want the team's", a.user.Name, ev)
+		}
 	}
 	if c := s.countsOf(member); c.New != 1 || c.Mine != 0 {
 		t.Errorf("counts after one arrival = %+v; want new 1, mine 0", c)
