@@ -128,7 +128,10 @@ func (s *Server) checkCSRF(r *http.Request, ses store.Session) error {
 func (s *Server) checkOrigin(r *http.Request) error {
 	want := originOf(s.PublicURL)
 	if o := r.Header.Get("Origin"); o != "" {
-		if !strings.EqualFold(o, want) {
+		// The request's own origin is as good as PUBLIC_URL's: a page can only send its
+		// own origin, so an equal one is same-origin (a console opened at localhost
+		// rather than 127.0.0.1 works; another site's page never matches).
+		if !strings.EqualFold(o, want) && !strings.EqualFold(o, requestOrigin(r)) {
 			return conversation.Errorf(conversation.EForbidden,
 				"this request comes from %s, not from %s (PUBLIC_URL): the session cookie is only accepted from the console's own pages; open the console at %s, or use an API token", o, want, want)
 		}
@@ -141,6 +144,16 @@ func (s *Server) checkOrigin(r *http.Request) error {
 		return conversation.Errorf(conversation.EForbidden,
 			"this request comes from another site (Sec-Fetch-Site: %s): the session cookie is only accepted from the console's own pages at %s", site, want)
 	}
+}
+
+// requestOrigin is the origin this request was sent to, as the browser saw it when
+// no TLS-terminating proxy is in between (behind one, PUBLIC_URL's origin matches).
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // originOf is scheme://host[:port] of a URL, as browsers send it in Origin.

@@ -30,6 +30,7 @@ func TestCheckCSRF(t *testing.T) {
 		{"a prefix of the token", "POST", map[string]string{"X-CSRF-Token": "the-"}, false, "X-CSRF-Token"},
 		{"cross-site, even with the token", "POST", map[string]string{"Origin": "https://evil.example", "X-CSRF-Token": "the-token"}, false, "https://evil.example"},
 		{"another scheme", "POST", map[string]string{"Origin": "http://desk.example.com", "X-CSRF-Token": "the-token"}, false, "PUBLIC_URL"},
+		{"the request's own origin (console at another name of the host)", "POST", map[string]string{"Origin": "http://example.com", "X-CSRF-Token": "the-token"}, true, ""},
 		{"Origin null", "PATCH", map[string]string{"Origin": "null", "X-CSRF-Token": "the-token"}, false, "PUBLIC_URL"},
 		{"Sec-Fetch-Site cross-site", "POST", map[string]string{"Sec-Fetch-Site": "cross-site", "X-CSRF-Token": "the-token"}, false, "another site"},
 		{"Sec-Fetch-Site same-site (a sibling subdomain)", "POST", map[string]string{"Sec-Fetch-Site": "same-site", "X-CSRF-Token": "the-token"}, false, "another site"},

@@ -35,7 +35,8 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"email" and "password" are required`))
 		return
 	}
-	if len(email) > maxEmail || len(req.Password) > password.MaxLength*4 {
+	// No such account can exist (and Postgres text cannot hold NUL): wrong, at once.
+	if len(email) > maxEmail || len(req.Password) > password.MaxLength*4 || strings.ContainsRune(email, 0) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="textdesk"`)
 		writeError(w, r, errWrongLogin)
 		return

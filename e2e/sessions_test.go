@@ -415,3 +415,30 @@ func TestSignInThrottle(t *testing.T) {
 		t.Errorf("ten wrong current passwords: last %d; want 429", got)
 	}
 }
+
+// Odd sign-in input is a 4xx, never a 5xx: a NUL in the email, no password, a
+// User-Agent that is not UTF-8.
+func TestSignInOddInput(t *testing.T) {
+	s := startStack(t, true, "")
+	u := s.newAgent("odd", "")
+	s.withPassword(u.user)
+	for body, want := range map[string]int{
+		`{"email":"a\u0000b@e2e.invalid","password":"whatever password"}`: http.StatusUnauthorized,
+		`{"email":"` + u.user.Email + `"}`:                                http.StatusBadRequest,
+		`{"email":"` + u.user.Email + `","password":""}`:                  http.StatusBadRequest,
+		`{"email":1}`: http.StatusBadRequest,
+	} {
+		if a, err := s.send(apiRequest{method: "POST", path: "/v1/sessions", body: rawJSON(body)}); err != nil || a.status != want {
+			t.Errorf("POST /v1/sessions %s: %d %s %v; want %d", body, a.status, a.body, err, want)
+		}
+	}
+	b := s.signIn(u.user.Email, testPassword, map[string]string{"User-Agent": "odd \xff\xfe agent " + strings.Repeat("x", 500)})
+	var list struct {
+		Sessions []struct {
+			UserAgent string `json:"user_agent"`
+		} `json:"sessions"`
+	}
+	if err := b.send("GET", "/v1/me/sessions", nil).decode(&list); err != nil || len(list.Sessions) != 1 || !strings.HasPrefix(list.Sessions[0].UserAgent, "odd") {
+		t.Errorf("sessions %+v %v", list, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,8 +39,10 @@ const maxUserAgent = 300
 // CreateSession starts a session for userID ending at the latest after lifetime and
 // returns it with its secret (the cookie's value), which only its hash is stored of.
 func (s *Store) CreateSession(ctx context.Context, userID, userAgent string, lifetime time.Duration) (Session, string, error) {
-	if len(userAgent) > maxUserAgent {
-		userAgent = userAgent[:maxUserAgent]
+	// Headers may carry any bytes; Postgres text takes valid UTF-8 without NUL only.
+	userAgent = strings.ReplaceAll(strings.ToValidUTF8(userAgent, "\uFFFD"), "\x00", "")
+	if r := []rune(userAgent); len(r) > maxUserAgent {
+		userAgent = string(r[:maxUserAgent])
 	}
 	secret := randomSecret(sessionPrefix)
 	ses := Session{UserID: userID, UserAgent: userAgent, CSRFToken: randomSecret("")}
