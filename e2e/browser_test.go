@@ -79,6 +79,10 @@ func startBrowser(t *testing.T) *chromium {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-quic", true),
+		// No back-forward cache: a page a test navigated away from would stay alive there
+		// with its event stream, and over HTTP/1.1 Chromium opens at most 6 connections
+		// to a host, so the 7th page load of a tab would wait for a free one.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,BackForwardCache"),
 		chromedp.WindowSize(1280, 800),
 		chromedp.CombinedOutput(&out),
 	)
@@ -769,6 +773,18 @@ func (p *page) colorScheme(scheme string) {
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
 	}); err != nil {
 		p.t.Fatalf("%s: emulate %s: %v", p.name, scheme, err)
+	}
+}
+
+// viewport sets the page's CSS viewport (and a device scale factor of 1).
+func (p *page) viewport(width, height int64) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: width, Height: height, DeviceScaleFactor: 1,
+	}); err != nil {
+		p.t.Fatalf("%s: viewport %dx%d: %v", p.name, width, height, err)
 	}
 }
 

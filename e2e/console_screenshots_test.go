@@ -42,11 +42,15 @@ func buildDemo(t *testing.T, s *stack) consoleDemo {
 		t.Fatal(err)
 	}
 	d := consoleDemo{admin: s.newAdmin("Ada", s.team.ID)}
-	s.exec("UPDATE users SET name = 'Ada Admin' WHERE id = $1", d.admin.user.ID)
-	d.admin.user.Name = "Ada Admin"
-	d.alex = s.newPerson("Alex Agent")
-	d.sam = s.newPerson("Sam Agent")
-	d.priya = s.newPerson("Priya Patel")
+	// Names and addresses as a real team's (the stack's own users get them too, since the
+	// people board lists everyone in the team).
+	s.exec("UPDATE users SET name = 'Ada Admin', email = 'ada@demo.textdesk.invalid' WHERE id = $1", d.admin.user.ID)
+	d.admin.user.Name, d.admin.user.Email = "Ada Admin", "ada@demo.textdesk.invalid"
+	s.exec("UPDATE users SET name = 'Jordan Lee', email = 'jordan@demo.textdesk.invalid' WHERE id = $1", s.agent.ID)
+	s.exec("UPDATE users SET name = 'Casey Billing', email = 'casey@demo.textdesk.invalid' WHERE name = 'outsider' AND email LIKE 'outsider-%@e2e.invalid'")
+	d.alex = s.newPersonWithEmail("Alex Agent", "alex@demo.textdesk.invalid")
+	d.sam = s.newPersonWithEmail("Sam Agent", "sam@demo.textdesk.invalid")
+	d.priya = s.newPersonWithEmail("Priya Patel", "priya@demo.textdesk.invalid")
 	for _, a := range []agent{d.admin, d.alex, d.sam, d.priya} {
 		s.setPassword(d.admin, a.user, demoPassword)
 	}
@@ -181,6 +185,7 @@ func TestScreenshots(t *testing.T) {
 	}
 
 	alex := b.newPage(t, "alex")
+	alex.viewport(1440, 900)
 	screen(alex, "sign-in", func(p *page) {
 		p.navigate(s.apiURL + "/")
 		p.find(textbox, exactly("Email"))
@@ -214,6 +219,7 @@ func TestScreenshots(t *testing.T) {
 	})
 
 	ada := b.newPage(t, "ada")
+	ada.viewport(1440, 900)
 	ada.signIn(s.apiURL, d.admin.user.Email, demoPassword)
 	screen(ada, "supervisor", func(p *page) {
 		p.navigate(s.apiURL + "/supervisor/" + s.team.ID)
@@ -227,6 +233,7 @@ func TestScreenshots(t *testing.T) {
 
 	// Search last, in a tab of its own: a screen that hangs its tab spoils no other.
 	finder := b.newPage(t, "alex-search")
+	finder.viewport(1440, 900)
 	finder.signIn(s.apiURL, d.alex.user.Email, demoPassword)
 	screen(finder, "search", func(p *page) {
 		p.navigate(s.apiURL + "/inbox/mine")

@@ -65,8 +65,12 @@ func (s *stack) setPassword(admin agent, u store.User, password string) {
 // an email address a browser's email field accepts.
 func (s *stack) newPerson(name string) agent {
 	s.t.Helper()
+	return s.newPersonWithEmail(name, fmt.Sprintf("%s-%d@e2e.invalid", strings.ReplaceAll(strings.ToLower(name), " ", "."), time.Now().UnixNano()))
+}
+
+func (s *stack) newPersonWithEmail(name, email string) agent {
+	s.t.Helper()
 	ctx := context.Background()
-	email := fmt.Sprintf("%s-%d@e2e.invalid", strings.ReplaceAll(strings.ToLower(name), " ", "."), time.Now().UnixNano())
 	u, err := s.store.UpsertUser(ctx, name, email, store.RoleAgent)
 	if err != nil {
 		s.t.Fatal(err)
