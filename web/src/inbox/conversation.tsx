@@ -6,7 +6,7 @@ import { useMembers, useTeam } from "../lib/cache";
 import { lazy } from "../lib/lazy";
 import { Link } from "../lib/router";
 import { useStore } from "../lib/store";
-import { duration, parse } from "../lib/time";
+import { duration, fullTime, parse } from "../lib/time";
 import { me as meStore } from "../session";
 import type { ConversationDetail, Me, Message } from "../types";
 import { Actions } from "./actions";
@@ -145,7 +145,13 @@ export function ConversationPane({ id }: { id: string }) {
         {!closed && !onIt && me.role !== "admin" && conv.status !== "new" && conv.status !== "missed" && (
           <p class="muted small pad">You are not on this conversation; replying takes it only if it is unassigned.</p>
         )}
-        <Compose conv={conv} team={team} onSent={changed} disabled={disabled} />
+        {closed ? (
+          <p class="closed-bar muted">
+            Closed{conv.closed_at ? ` ${fullTime(conv.closed_at)}` : ""}. Unarchive it to reply; a new text from the customer opens a new conversation.
+          </p>
+        ) : (
+          <Compose conv={conv} team={team} onSent={changed} disabled={disabled} />
+        )}
       </section>
       {showContact && (
         <aside id="contact-side" class="contact-side" aria-label="Contact details">

@@ -264,7 +264,7 @@ function Bubble({ m, names, meId, compact }: { m: Message; names: (id: string | 
 function SysRow({ s }: { s: SystemLine }) {
   return (
     <div class="sys" role="note">
-      <span>{s.text}</span>
+      <span>{s.text.charAt(0).toUpperCase() + s.text.slice(1)}</span>
       {s.at && <time class="muted" dateTime={s.at}> · {shortTime(s.at)}</time>}
     </div>
   );
