@@ -34,7 +34,6 @@ const harnessPage = `<!doctype html>
 // stack): lookups by role and accessible name, clicks, typing, maxlength, selects,
 // switches, waits for late elements and the console log.
 func TestBrowserHarness(t *testing.T) {
-	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(harnessPage))
