@@ -158,7 +158,7 @@ function Row({ c, inbox, teamId, selected, now, meId }: { c: Conversation; inbox
           <span class={`pill${needsAgent ? " agent" : ""}`}>{nextActionLabel(c) || STATUS_LABEL[c.status]}</span>
           {waiting && c.status !== "wrap_up" && <span class="muted" title="Waiting time">{waiting}</span>}
           {c.visible_to.length > 0 && <span class="pill restricted">Restricted</span>}
-          {teamName(me, c.team_id) && <span class="pill">{teamName(me, c.team_id)}</span>}
+          {!teamId && teamName(me, c.team_id) && <span class="pill">{teamName(me, c.team_id)}</span>}
           <span class="conv-who muted">
             {who.length ? who.map((p) => (p.id === meId ? "You" : p.name)).join(", ") : c.status === "closed" ? "" : "Unassigned"}
           </span>
