@@ -180,7 +180,7 @@ function Sidebar({ me: m }: { me: Me }) {
               <li key={ib.key}>
                 <Link class="side-link" href={href} aria-current={current ? "page" : undefined} aria-label={label}>
                   <span>{ib.label}</span>
-                  {unread > 0 && <span class="badge unread" aria-hidden="true">{unread}</span>}
+                  {unread > 0 && <span class="badge unread" aria-hidden="true">{unread} unread</span>}
                   {n !== null && <span class={`count${n > 0 && (ib.key === "new" || ib.key === "missed") ? " hot" : ""}`} aria-hidden="true">{n}</span>}
                 </Link>
               </li>

@@ -11,7 +11,7 @@ import { duration, parse, shortTime } from "../lib/time";
 import { me as meStore } from "../session";
 import type { Conversation, ConversationPage, Inbox, Me } from "../types";
 import { listTick } from "./counts";
-import { assignees, customerName, nextActionLabel, STATUS_LABEL } from "./format";
+import { assignees, customerName, formatPhone, nextActionLabel, STATUS_LABEL } from "./format";
 import { useNow } from "./now";
 
 const PAGE = 50;
@@ -151,7 +151,7 @@ function Row({ c, inbox, teamId, selected, now, meId }: { c: Conversation; inbox
         {(c.contact_ref || c.contact_name) && (
           <div class="conv-line small">
             {c.contact_ref && <span class="muted">Ref {c.contact_ref}</span>}
-            {c.contact_name && <span class="muted">{c.contact_phone}</span>}
+            {c.contact_name && <span class="muted">{formatPhone(c.contact_phone)}</span>}
           </div>
         )}
         <div class="conv-line small">

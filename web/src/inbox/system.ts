@@ -1,6 +1,7 @@
 // System lines in the thread (transfer, conference join, RONA, status changes, ...):
 // the caller's own events about the conversation, read once from
 // GET /v1/conversations/{id}/events when it opens and then kept current by the stream.
+// (message_failed is left out: the failed message itself says why, under its bubble.)
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { onEvent } from "../events";
@@ -9,7 +10,7 @@ import type { SystemLine } from "./thread";
 
 const KINDS = new Set([
   "offer", "assigned", "unassigned", "transfer_accepted", "transfer_not_accepted", "conference_joined", "offer_expired",
-  "offer_withdrawn", "offer_taken", "reopened", "status_changed", "message_failed",
+  "offer_withdrawn", "offer_taken", "reopened", "status_changed",
 ]);
 
 const byConv = new Map<string, SystemLine[]>();

@@ -254,7 +254,7 @@ function Bubble({ m, names, meId, compact }: { m: Message; names: (id: string | 
       {failed && (
         <p class="msg-error small" role="note">
           {m.error_message || "The carrier did not deliver this message."}
-          {m.error_code ? ` (error ${m.error_code})` : ""}
+          {m.error_code && !(m.error_message ?? "").includes(String(m.error_code)) ? ` (error ${m.error_code})` : ""}
         </p>
       )}
     </article>
