@@ -45,14 +45,15 @@ export function OfferPopovers() {
   if (!live.length) return null;
   return (
     <div class="offers" aria-live="assertive">
-      {live.map((o) => <OfferCard key={o.conversation_id + o.offered_at} o={o} now={now} />)}
+      {/* The oldest offer in full; any others compact below it, so a burst stays on screen. */}
+      {live.map((o, i) => <OfferCard key={o.conversation_id + o.offered_at} o={o} now={now} compact={i > 0} />)}
     </div>
   );
 }
 
 const KIND_TITLE = { route: "New conversation", transfer: "Transfer for you", conference: "Join a conversation" } as const;
 
-function OfferCard({ o, now }: { o: Offer; now: number }) {
+function OfferCard({ o, now, compact }: { o: Offer; now: number; compact: boolean }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const left = parse(o.expires_at) - now;
@@ -71,6 +72,25 @@ function OfferCard({ o, now }: { o: Offer; now: number }) {
       setBusy(false);
       void loadOffers();
     }
+  }
+  if (compact) {
+    return (
+      <section class="offer card compact" role="alertdialog" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`}>
+        <div class="offer-line">
+          <h2 id={`${id}-t`} class="sr-only">{KIND_TITLE[o.kind] ?? "Offer"}</h2>
+          <span id={`${id}-d`} class="small">
+            {formatPhone(o.customer_phone)} · {o.queue}
+          </span>
+          <span class={`offer-clock small${left < 10_000 ? " urgent" : ""}`} role="timer" aria-label={`Expires in ${countdown(left)}`}>
+            {countdown(left)}
+          </span>
+          <button class="btn primary small" type="button" disabled={busy || left <= 0} onClick={() => void accept()}>
+            Accept
+          </button>
+        </div>
+        {error && <p class="error small" role="alert">{error}</p>}
+      </section>
+    );
   }
   return (
     <section class="offer card" role="alertdialog" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`}>
