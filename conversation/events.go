@@ -91,6 +91,10 @@ type TransferRequested struct {
 	ToUserID string
 	ToTeamID string
 	At       time.Time
+	// NotifyAfterSave: the offer is told after SaveState writes it, so an agent who
+	// reacts to the event finds it in GET /v1/me/offers (false: transfers recorded
+	// before that change, which replay telling first).
+	NotifyAfterSave bool `json:",omitempty"`
 }
 
 // ConferenceRequested: the owner invites another agent to join.
@@ -98,6 +102,8 @@ type ConferenceRequested struct {
 	By     Caller
 	UserID string
 	At     time.Time
+	// NotifyAfterSave: as for TransferRequested.
+	NotifyAfterSave bool `json:",omitempty"`
 }
 
 // ConferenceLeft: a conferenced agent leaves (themselves, or removed by the owner).

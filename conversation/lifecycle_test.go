@@ -607,6 +607,19 @@ func TestLifecycleTransfer(t *testing.T) {
 			wantCmds: []conversation.Command{notify(agent2, conversation.NotifyOffer), save},
 		},
 		{
+			// The offer row is written by the save: an agent who reacts to the event at
+			// once must find it (GET /v1/me/offers). Runs recorded before keep notifying first.
+			name: "in runs that tell offers after saving, the transfer offer is told after the save",
+			in:   life(active),
+			ev: func() conversation.Event {
+				ev := toUser(owner, agent2)
+				ev.NotifyAfterSave = true
+				return ev
+			}(),
+			want:     transferOffer,
+			wantCmds: []conversation.Command{save, notify(agent2, conversation.NotifyOffer)},
+		},
+		{
 			name: "to a team: team changes, assignees cleared, back to new, routed in the new team, old team nudged after the save",
 			in:   life(active, conferenced),
 			ev:   toTeam(owner, team2),

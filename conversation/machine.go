@@ -74,7 +74,17 @@ type machine struct {
 
 func (m *machine) emit(c ...Command)      { m.cmds = append(m.cmds, c...) }
 func (m *machine) emitAfter(c ...Command) { m.after = append(m.after, c...) }
-func (m *machine) touch()                 { m.changed = true }
+
+// notifyOffer tells an agent of an offer this event made. The offer row is written by
+// SaveState, so the notification follows it when afterSave (see TransferRequested).
+func (m *machine) notifyOffer(afterSave bool, n Notify) {
+	if afterSave {
+		m.emitAfter(n)
+		return
+	}
+	m.emit(n)
+}
+func (m *machine) touch() { m.changed = true }
 
 func (m *machine) requireOpen() error {
 	if m.s.Closed() {
@@ -492,7 +502,7 @@ func (m *machine) transfer(ev TransferRequested) error {
 		s.Seq++
 		s.Offer = &Offer{Seq: s.Seq, Kind: OfferTransfer, UserID: ev.ToUserID, FromUserID: s.Owner(),
 			OfferedAt: ev.At, ExpiresAt: ev.At.Add(s.Settings.WithDefaults().OfferTimeout)}
-		m.emit(Notify{UserID: ev.ToUserID, Kind: NotifyOffer, Text: "a conversation is being transferred to you"})
+		m.notifyOffer(ev.NotifyAfterSave, Notify{UserID: ev.ToUserID, Kind: NotifyOffer, Text: "a conversation is being transferred to you"})
 	default:
 		if ev.ToTeamID == s.TeamID {
 			return Errorf(EInvalid, "the conversation is already in that team")
@@ -531,7 +541,7 @@ func (m *machine) conference(ev ConferenceRequested) error {
 	s.Seq++
 	s.Offer = &Offer{Seq: s.Seq, Kind: OfferConference, UserID: ev.UserID, FromUserID: s.Owner(),
 		OfferedAt: ev.At, ExpiresAt: ev.At.Add(s.Settings.WithDefaults().OfferTimeout)}
-	m.emit(Notify{UserID: ev.UserID, Kind: NotifyOffer, Text: "you are invited to join a conversation"})
+	m.notifyOffer(ev.NotifyAfterSave, Notify{UserID: ev.UserID, Kind: NotifyOffer, Text: "you are invited to join a conversation"})
 	m.touch()
 	return nil
 }

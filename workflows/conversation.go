@@ -253,7 +253,12 @@ func (w *conversationWorkflow) act(ctx workflow.Context, update string, a Action
 	}
 	// Re-checked under the lock: the state may have moved since the validator ran
 	// (e.g. the offer expired at the instant the agent accepted).
-	if err := w.apply(ctx, a.event(update, workflow.Now(ctx))); err != nil {
+	ev := a.event(update, workflow.Now(ctx))
+	if update == UpdateTransfer || update == UpdateConference {
+		// Offers made before this change replay telling the agent first.
+		ev = offersAfterSave(ev, workflow.GetVersion(ctx, changeOfferNotifyAfterSave, workflow.DefaultVersion, 1) >= 1)
+	}
+	if err := w.apply(ctx, ev); err != nil {
 		return ActionResult{}, domainError(err)
 	}
 	w.wake.SendAsync(true)
@@ -397,6 +402,24 @@ func (w *conversationWorkflow) syncSearchAttributes(ctx workflow.Context) error 
 
 // changeLocalDB names the change to local activities for Postgres writes (GetVersion).
 const changeLocalDB = "local-db-activities"
+
+// changeOfferNotifyAfterSave names the change that tells transfer and conference offers
+// after SaveState (GetVersion): runs recorded before it keep notifying first.
+const changeOfferNotifyAfterSave = "offer-notify-after-save"
+
+// offersAfterSave has a transfer or conference tell its offer after the state is saved;
+// other events pass.
+func offersAfterSave(ev conversation.Event, on bool) conversation.Event {
+	switch e := ev.(type) {
+	case conversation.TransferRequested:
+		e.NotifyAfterSave = on
+		return e
+	case conversation.ConferenceRequested:
+		e.NotifyAfterSave = on
+		return e
+	}
+	return ev
+}
 
 // localDBActivities are the short Postgres reads and writes a conversation runs as
 // local activities: in the worker, inside the workflow task that asked for them, with

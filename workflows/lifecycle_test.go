@@ -946,3 +946,41 @@ func TestSearchAttributesNeverHoldPhoneNumbersOrText(t *testing.T) {
 		t.Errorf("last upsert %+v; want status closed", last)
 	}
 }
+
+// TestOfferToldAfterSave: the agent is told of a transfer or conference offer only
+// after the conversation, and so the offer row, is saved: an agent who reacts to the
+// event at once finds the offer in GET /v1/me/offers.
+func TestOfferToldAfterSave(t *testing.T) {
+	for _, update := range []string{workflows.UpdateTransfer, workflows.UpdateConference} {
+		t.Run(update, func(t *testing.T) {
+			h := newHarness(t, true, "")
+			res := h.updateAt(time.Minute, update, "offer-1",
+				with(act(agent), func(a *workflows.Action) { a.UserID = agent3 }))
+			h.run(activeState())
+			got := h.final
+			if !res.succeeded() {
+				t.Fatalf("%s refused", update)
+			}
+			// The k-th Notify call is the k-th notification.
+			k := slices.IndexFunc(got.notified, func(n activities.NotifyInput) bool {
+				return n.UserID == agent3 && n.Kind == conversation.NotifyOffer
+			})
+			if k < 0 {
+				t.Fatalf("notifications = %+v; want %s told of the offer", got.notified, agent3)
+			}
+			at := -1
+			for i, name := range got.calls {
+				if name == "Notify" {
+					if k == 0 {
+						at = i
+						break
+					}
+					k--
+				}
+			}
+			if at < 1 || got.calls[at-1] != "SaveConversation" {
+				t.Errorf("calls = %v; want the offer's Notify (call %d) right after a SaveConversation", got.calls, at)
+			}
+		})
+	}
+}
