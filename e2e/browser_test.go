@@ -457,6 +457,24 @@ func (p *page) has(r role, n named) bool {
 	return len(nodes) > 0
 }
 
+// shows waits up to d for an element with the role and name, and reports whether one
+// came (for tests that explain a failure better than "not found").
+func (p *page) shows(r role, n named, d time.Duration) bool {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
+	defer cancel()
+	for {
+		if nodes, err := p.query(ctx, 0, r, n); err == nil && len(nodes) > 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // waitGone waits until no element with the role and name is there.
 func (p *page) waitGone(r role, n named) {
 	p.t.Helper()

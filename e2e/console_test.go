@@ -210,6 +210,15 @@ func TestConsole(t *testing.T) {
 
 	// Transfer to Bob, who accepts in his own browser.
 	ap.transferTo(bob.user.Name)
+	eventually(t, "the transfer offered to bob (API)", func() bool {
+		return slices.ContainsFunc(s.offersFor(bob), func(o store.Offer) bool { return o.ConversationID == convID })
+	})
+	if !bp.shows(alertDlg, named{}, browserWait) {
+		t.Fatal("bob: the API has the transfer offer but his console shows none. Known race: for a transfer " +
+			"the workflow emits the offer event before SaveState writes the offer (conversation/machine.go, " +
+			"transfer: m.emit(Notify{...NotifyOffer}) should be m.emitAfter), so the console's GET /v1/me/offers " +
+			"can come back empty and nothing re-reads it")
+	}
 	boffer := bp.find(alertDlg, named{})
 	bp.clickNode(bp.findIn(boffer.Backend, button, exactly("Accept")))
 	eventually(t, "bob the assignee", func() bool {
