@@ -554,29 +554,46 @@ func (p *page) call(ctx context.Context, n axNode, fn string, args ...any) (json
 func (p *page) clickNode(n axNode) {
 	p.t.Helper()
 	p.poll(fmt.Sprintf("click %s %q", n.Role, n.Name), browserWait, func(ctx context.Context) (string, error) {
-		if _, err := chromedp.Call(ctx, dom.ScrollIntoViewIfNeeded, dom.ScrollIntoViewIfNeededParams{BackendNodeID: n.Backend}); err != nil {
-			return "", err
-		}
-		q, err := chromedp.Call(ctx, dom.GetContentQuads, dom.GetContentQuadsParams{BackendNodeID: n.Backend})
-		if err != nil {
-			return "", err
-		}
-		if len(q.Quads) == 0 || len(q.Quads[0]) < 8 {
-			return "no box (not rendered)", errNotYet
-		}
-		var x, y float64
-		for i := 0; i < 8; i += 2 {
-			x += q.Quads[0][i] / 4
-			y += q.Quads[0][i+1] / 4
-		}
-		return "", chromedp.Do(ctx, chromedp.MouseClickXY(x, y))
+		return p.tryClick(ctx, n)
 	})
 }
 
-// click waits for the element with the role and name and clicks it.
+func (p *page) tryClick(ctx context.Context, n axNode) (string, error) {
+	if _, err := chromedp.Call(ctx, dom.ScrollIntoViewIfNeeded, dom.ScrollIntoViewIfNeededParams{BackendNodeID: n.Backend}); err != nil {
+		return "", err
+	}
+	q, err := chromedp.Call(ctx, dom.GetContentQuads, dom.GetContentQuadsParams{BackendNodeID: n.Backend})
+	if err != nil {
+		return "", err
+	}
+	if len(q.Quads) == 0 || len(q.Quads[0]) < 8 {
+		return "no box (not rendered)", errNotYet
+	}
+	var x, y float64
+	for i := 0; i < 8; i += 2 {
+		x += q.Quads[0][i] / 4
+		y += q.Quads[0][i+1] / 4
+	}
+	return "", chromedp.Do(ctx, chromedp.MouseClickXY(x, y))
+}
+
+// click waits for the one element with the role and name and clicks it; when the page
+// re-renders it between the lookup and the click, it looks it up again.
 func (p *page) click(r role, n named) {
 	p.t.Helper()
-	p.clickNode(p.find(r, n))
+	p.poll(fmt.Sprintf("click %v named %v", r, n), browserWait, func(ctx context.Context) (string, error) {
+		nodes, err := p.query(ctx, 0, r, n)
+		if err != nil {
+			return "", err
+		}
+		if len(nodes) != 1 {
+			return fmt.Sprintf("%d matches", len(nodes)), errNotYet
+		}
+		if detail, err := p.tryClick(ctx, nodes[0]); err != nil {
+			return detail, errors.Join(errNotYet, err)
+		}
+		return "", nil
+	})
 }
 
 // focus gives the element keyboard focus.
