@@ -169,6 +169,13 @@ func TestConsole(t *testing.T) {
 		return slices.ContainsFunc(s.sentTo(customer), func(m twilioemu.Message) bool { return m.Body == reply })
 	})
 	ap.waitText(logRole, exactly("Messages"), reply)
+	// Enter sends too (Shift+Enter would be a new line).
+	const second = "Anything else I can help with?"
+	ap.fill(textbox, exactly("Message"), second)
+	ap.keys("\r")
+	eventually(t, "the Enter-sent reply at the emulator", func() bool {
+		return slices.ContainsFunc(s.sentTo(customer), func(m twilioemu.Message) bool { return m.Body == second })
+	})
 	convID := s.openConversationOf(alice)
 	step("reply sent and received by the emulator")
 
