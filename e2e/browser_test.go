@@ -44,7 +44,7 @@ func chromiumPath() string {
 }
 
 // browserWait is how long a wait for something on a page lasts before the test fails.
-const browserWait = 15 * time.Second
+const browserWait = 20 * time.Second
 
 // chromium is one Chromium process.
 type chromium struct {
