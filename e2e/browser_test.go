@@ -44,7 +44,7 @@ func chromiumPath() string {
 }
 
 // browserWait is how long a wait for something on a page lasts before the test fails.
-const browserWait = 15 * time.Second
+const browserWait = 20 * time.Second
 
 // chromium is one Chromium process.
 type chromium struct {
@@ -457,6 +457,24 @@ func (p *page) has(r role, n named) bool {
 	return len(nodes) > 0
 }
 
+// shows waits up to d for an element with the role and name, and reports whether one
+// came (for tests that explain a failure better than "not found").
+func (p *page) shows(r role, n named, d time.Duration) bool {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
+	defer cancel()
+	for {
+		if nodes, err := p.query(ctx, 0, r, n); err == nil && len(nodes) > 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // waitGone waits until no element with the role and name is there.
 func (p *page) waitGone(r role, n named) {
 	p.t.Helper()
@@ -536,29 +554,46 @@ func (p *page) call(ctx context.Context, n axNode, fn string, args ...any) (json
 func (p *page) clickNode(n axNode) {
 	p.t.Helper()
 	p.poll(fmt.Sprintf("click %s %q", n.Role, n.Name), browserWait, func(ctx context.Context) (string, error) {
-		if _, err := chromedp.Call(ctx, dom.ScrollIntoViewIfNeeded, dom.ScrollIntoViewIfNeededParams{BackendNodeID: n.Backend}); err != nil {
-			return "", err
-		}
-		q, err := chromedp.Call(ctx, dom.GetContentQuads, dom.GetContentQuadsParams{BackendNodeID: n.Backend})
-		if err != nil {
-			return "", err
-		}
-		if len(q.Quads) == 0 || len(q.Quads[0]) < 8 {
-			return "no box (not rendered)", errNotYet
-		}
-		var x, y float64
-		for i := 0; i < 8; i += 2 {
-			x += q.Quads[0][i] / 4
-			y += q.Quads[0][i+1] / 4
-		}
-		return "", chromedp.Do(ctx, chromedp.MouseClickXY(x, y))
+		return p.tryClick(ctx, n)
 	})
 }
 
-// click waits for the element with the role and name and clicks it.
+func (p *page) tryClick(ctx context.Context, n axNode) (string, error) {
+	if _, err := chromedp.Call(ctx, dom.ScrollIntoViewIfNeeded, dom.ScrollIntoViewIfNeededParams{BackendNodeID: n.Backend}); err != nil {
+		return "", err
+	}
+	q, err := chromedp.Call(ctx, dom.GetContentQuads, dom.GetContentQuadsParams{BackendNodeID: n.Backend})
+	if err != nil {
+		return "", err
+	}
+	if len(q.Quads) == 0 || len(q.Quads[0]) < 8 {
+		return "no box (not rendered)", errNotYet
+	}
+	var x, y float64
+	for i := 0; i < 8; i += 2 {
+		x += q.Quads[0][i] / 4
+		y += q.Quads[0][i+1] / 4
+	}
+	return "", chromedp.Do(ctx, chromedp.MouseClickXY(x, y))
+}
+
+// click waits for the one element with the role and name and clicks it; when the page
+// re-renders it between the lookup and the click, it looks it up again.
 func (p *page) click(r role, n named) {
 	p.t.Helper()
-	p.clickNode(p.find(r, n))
+	p.poll(fmt.Sprintf("click %v named %v", r, n), browserWait, func(ctx context.Context) (string, error) {
+		nodes, err := p.query(ctx, 0, r, n)
+		if err != nil {
+			return "", err
+		}
+		if len(nodes) != 1 {
+			return fmt.Sprintf("%d matches", len(nodes)), errNotYet
+		}
+		if detail, err := p.tryClick(ctx, nodes[0]); err != nil {
+			return detail, errors.Join(errNotYet, err)
+		}
+		return "", nil
+	})
 }
 
 // focus gives the element keyboard focus.

@@ -106,6 +106,29 @@ func buildDemo(t *testing.T, s *stack) consoleDemo {
 		})
 	}
 
+	// A week of history for the metrics: closed conversations, moved back 1 to 6 days,
+	// the agent's first reply a few minutes after the customer's text.
+	questions := []string{"Where is my parcel?", "Can I change my order?", "Do you price match?", "Is the store open on Sunday?",
+		"My code doesn't work", "How do I return a gift?", "Can I pay by invoice?", "Is this in stock?", "Wrong size delivered",
+		"Do you have gift cards?", "Can I pick up in store?", "What's your warranty?"}
+	for i, q := range questions {
+		phone := newPhone()
+		id := take(d.priya, phone, q)
+		reply(d.priya, id, "Thanks for asking! Let me check that for you.")
+		s.mustAct(d.priya, "POST", "/v1/conversations/"+id+"/end", nil, http.StatusOK)
+		reason := "Resolved"
+		if i%4 == 3 {
+			reason = "Follow-up needed"
+		}
+		s.mustAct(d.priya, "POST", "/v1/conversations/"+id+"/wrap-up", map[string]string{"reason": reason}, http.StatusOK)
+		days, delay := 1+i%6, 2+(i*7)%11
+		s.exec(`UPDATE messages SET created_at = created_at - make_interval(days => $2)
+			+ CASE WHEN direction = 'inbound' THEN interval '0' ELSE make_interval(mins => $3) END WHERE conversation_id = $1`, id, days, delay)
+		s.exec(`UPDATE conversations SET opened_at = opened_at - make_interval(days => $2),
+			closed_at = closed_at - make_interval(days => $2) + make_interval(mins => $3 + 4),
+			last_message_at = last_message_at - make_interval(days => $2) + make_interval(mins => $3) WHERE id = $1`, id, days, delay)
+	}
+
 	// Maria's thread (Alex's, open): every kind of message.
 	maria := newPhone()
 	d.thread = take(d.alex, maria, "Hi! My order #4417 arrived with a cracked screen. Can you help?")

@@ -169,6 +169,13 @@ func TestConsole(t *testing.T) {
 		return slices.ContainsFunc(s.sentTo(customer), func(m twilioemu.Message) bool { return m.Body == reply })
 	})
 	ap.waitText(logRole, exactly("Messages"), reply)
+	// Enter sends too (Shift+Enter would be a new line).
+	const second = "Anything else I can help with?"
+	ap.fill(textbox, exactly("Message"), second)
+	ap.keys("\r")
+	eventually(t, "the Enter-sent reply at the emulator", func() bool {
+		return slices.ContainsFunc(s.sentTo(customer), func(m twilioemu.Message) bool { return m.Body == second })
+	})
 	convID := s.openConversationOf(alice)
 	step("reply sent and received by the emulator")
 
@@ -210,6 +217,15 @@ func TestConsole(t *testing.T) {
 
 	// Transfer to Bob, who accepts in his own browser.
 	ap.transferTo(bob.user.Name)
+	eventually(t, "the transfer offered to bob (API)", func() bool {
+		return slices.ContainsFunc(s.offersFor(bob), func(o store.Offer) bool { return o.ConversationID == convID })
+	})
+	if !bp.shows(alertDlg, named{}, browserWait) {
+		t.Fatal("bob: the API has the transfer offer but his console shows none. Known race: for a transfer " +
+			"the workflow emits the offer event before SaveState writes the offer (conversation/machine.go, " +
+			"transfer: m.emit(Notify{...NotifyOffer}) should be m.emitAfter), so the console's GET /v1/me/offers " +
+			"can come back empty and nothing re-reads it")
+	}
 	boffer := bp.find(alertDlg, named{})
 	bp.clickNode(bp.findIn(boffer.Backend, button, exactly("Accept")))
 	eventually(t, "bob the assignee", func() bool {

@@ -15,18 +15,35 @@ import { useNow } from "../inbox/now";
 
 export const offers = createStore<Offer[]>([]);
 
+let seq = 0;
 export async function loadOffers(): Promise<void> {
+  const mine = ++seq;
   try {
     const r = await api.get<{ offers: Offer[] }>("/v1/me/offers");
-    offers.set(r.offers);
+    // An older read answering late must not undo a newer one.
+    if (mine === seq) offers.set(r.offers);
   } catch {
     /* signed out or offline: keep what we have */
   }
 }
 
-const OFFER_KINDS = new Set(["offer", "offer_expired", "offer_withdrawn", "offer_taken", "assigned", "transfer_accepted"]);
+/**
+ * Re-reads the offers until the one an `offer` event announced is there: the event can
+ * reach us a moment before the offer is readable (it was seen in the browser tests: the
+ * first read after the event came back empty), so a few quick retries close the gap.
+ */
+async function awaitOffer(conversationId: string): Promise<void> {
+  for (const wait of [0, 250, 500, 1000, 2000, 4000]) {
+    if (wait) await new Promise((r) => window.setTimeout(r, wait));
+    await loadOffers();
+    if (offers.get().some((o) => o.conversation_id === conversationId)) return;
+  }
+}
+
+const OFFER_KINDS = new Set(["offer_expired", "offer_withdrawn", "offer_taken", "assigned", "transfer_accepted"]);
 onEvent((e) => {
-  if (OFFER_KINDS.has(e.kind)) void loadOffers();
+  if (e.kind === "offer" && e.conversation_id) void awaitOffer(e.conversation_id);
+  else if (OFFER_KINDS.has(e.kind)) void loadOffers();
 });
 meStore.subscribe((m) => (m ? void loadOffers() : offers.set([])));
 
