@@ -14,6 +14,7 @@ let source: EventSource | null = null;
 let lastId = 0;
 let retryTimer: number | undefined;
 let retryDelay = 1000;
+let running = false; // between startEvents and stopEvents
 
 // Called when the browser gives up on the stream: the session may have ended (a 401
 // the EventSource cannot report), which an ordinary request will reveal.
@@ -29,15 +30,30 @@ export function onEvent(fn: Handler): () => void {
 
 export function startEvents(): void {
   stopEvents();
+  running = true;
   open();
 }
 
 export function stopEvents(): void {
+  running = false;
   window.clearTimeout(retryTimer);
   source?.close();
   source = null;
   connection.set("closed");
 }
+
+// A page kept in the back-forward cache would keep its stream open, and a browser
+// opens at most 6 HTTP/1.1 connections per host: a few such pages would stall every
+// other request. Close the stream when the page is hidden; resume after the last
+// event when it comes back.
+window.addEventListener("pagehide", () => {
+  window.clearTimeout(retryTimer);
+  source?.close();
+  source = null;
+});
+window.addEventListener("pageshow", (e: PageTransitionEvent) => {
+  if (e.persisted && running && !source) open();
+});
 
 function open(): void {
   const src = new EventSource(lastId > 0 ? `/v1/events?after=${lastId}` : "/v1/events", { withCredentials: true });
