@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	errNotFoundRoute    = conversation.Errorf(conversation.ENotFound, "no such endpoint; see the API reference in the README")
+	errNotFoundRoute    = conversation.Errorf(conversation.ENotFound, "no such endpoint; see docs/api.md or GET /openapi.yaml")
 	errMethodNotAllowed = &conversation.Error{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}
 )
 

@@ -1,5 +1,5 @@
 // Package config reads textdesk's settings from the environment. Every variable is
-// documented in the README's configuration table; secrets have no defaults here.
+// documented in docs/configuration.md; secrets have no defaults here.
 package config
 
 import (
@@ -120,7 +120,7 @@ func (c Config) Require(names ...string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing required environment: %s (see the README's configuration table)", strings.Join(missing, ", "))
+		return fmt.Errorf("missing required environment: %s (see docs/configuration.md)", strings.Join(missing, ", "))
 	}
 	return nil
 }

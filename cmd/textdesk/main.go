@@ -7,7 +7,7 @@
 //	textdesk dev        run the whole stack locally (what `make dev` runs)
 //	textdesk create-admin --email E   create an admin; print a set-password link and an API token
 //
-// Configuration comes from the environment; see the README's configuration table.
+// Configuration comes from the environment; see docs/configuration.md.
 package main
 
 import (
