@@ -151,7 +151,7 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 			return SendResult{}, fmt.Errorf("send message %s to Twilio (retried): %s: %w", messageID, f.Reason, err)
 		}
 		if f.OptedOut {
-			if _, err := a.Store.SetConsent(ctx, m.To, true, a.now().UTC(), "Twilio reports the number unsubscribed, error 21610"); err != nil {
+			if _, err := a.Store.SenderOptOut(ctx, m.To, m.From, a.now().UTC()); err != nil {
 				return SendResult{}, temporalError(err)
 			}
 		}

@@ -187,7 +187,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := requireReachable(contact); err != nil {
+	if err := s.requireReachableIn(r, contact, c); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -76,7 +76,7 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := requireReachable(contact); err != nil {
+	if err := s.requireReachable(r, contact, team.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}

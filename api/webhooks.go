@@ -447,7 +447,9 @@ func (s *Server) statusCallback(w http.ResponseWriter, r *http.Request) {
 		statusCallbacks.inc("stale")
 	}
 	if out.Found && code == sms.CodeUnsubscribed && out.To != "" {
-		if _, err := s.Store.SetConsent(r.Context(), out.To, true, s.Now().UTC(), "Twilio reports the number unsubscribed, error 21610"); err != nil {
+		// As of the message's time, not now: a replayed report of an old message must
+		// not undo the START the customer sent since.
+		if _, err := s.Store.SenderOptOut(r.Context(), out.To, out.From, out.CreatedAt); err != nil {
 			writeError(w, r, err)
 			return
 		}

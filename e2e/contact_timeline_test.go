@@ -122,7 +122,7 @@ func TestChatHandoff(t *testing.T) {
 	if _, err := s.store.EnsureContact(ctx, optedOut); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.SetConsent(ctx, optedOut, true, time.Now(), `replied "STOP"`); err != nil {
+	if _, err := s.store.SetConsent(ctx, optedOut, s.team.ID, true, time.Now(), `replied "STOP"`); err != nil {
 		t.Fatal(err)
 	}
 	bc, err := s.store.EnsureContact(ctx, blocked)
@@ -130,7 +130,7 @@ func TestChatHandoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	yes := true
-	if _, err := s.store.UpdateContact(ctx, bc.ID, store.ContactPatch{Blocked: &yes}); err != nil {
+	if err := s.store.UpdateContact(ctx, bc.ID, store.ContactPatch{TeamID: s.team.ID, Blocked: &yes}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := newPhone()

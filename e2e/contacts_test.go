@@ -47,7 +47,7 @@ func TestContacts(t *testing.T) {
 	// hidden team. zoe: only in the hidden team.
 	ana := s.seed(seed{status: conversation.StatusNew})
 	name, ref := "Ana Lima", "CRM-100_%"
-	if _, err := s.store.UpdateContact(ctx, ana.ContactID, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
+	if err := s.store.UpdateContact(ctx, ana.ContactID, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
 		t.Fatal(err)
 	}
 	carlPhone := "+1646" + newPhone()[5:] // another area code: ana's number is no prefix of it

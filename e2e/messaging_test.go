@@ -706,7 +706,7 @@ func TestReserveSendSlot(t *testing.T) {
 	s.inbound(customer, s.teamPhone, "hi")
 	s.inbound(leaver, s.teamPhone, "hi")
 	conv, leaverConv := s.conversationWith(customer), s.conversationWith(leaver)
-	if _, err := s.store.SetConsent(ctx, leaver, true, time.Now().UTC(), "test"); err != nil {
+	if _, err := s.store.SetConsent(ctx, leaver, s.team.ID, true, time.Now().UTC(), "test"); err != nil {
 		t.Fatal(err)
 	}
 	base := time.Now().UTC()

@@ -84,7 +84,7 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 		// A new conversation starts with its contact's default visibility, and with
 		// those of the contact's default assignees it may go to (defaultAssigneesSQL).
 		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status, visible_to, default_assignees)
-			VALUES ($1, $2, $3, $4, $5, (SELECT default_visible_to FROM contacts WHERE id = $3), `+defaultAssigneesSQL+`)
+			VALUES ($1, $2, $3, $4, $5, coalesce((SELECT default_visible_to FROM contact_team_settings WHERE contact_id = $3 AND team_id = $2), '{}'), `+defaultAssigneesSQL+`)
 			ON CONFLICT (team_id, contact_id) WHERE status <> 'closed' DO NOTHING
 			RETURNING id`, uuid.NewString(), teamID, contactID, teamNumber, status).Scan(&id)
 		created = err == nil
@@ -106,14 +106,14 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 }
 
 // defaultAssigneesSQL is the default assignment of a new conversation of contact $3 in
-// team $2: the contact's default assignees, in its order, who are members of the team
+// team $2: the team's default assignees for the contact (contact_team_settings), in its order, who are members of the team
 // (a user's memberships go with the user) and, when the contact's new conversations
 // are restricted (its default_visible_to becomes the conversation's visible_to), on
 // that list: assignees are always people who may see the conversation. Empty when none
 // qualify; the conversation is then routed as any other.
 const defaultAssigneesSQL = `(SELECT coalesce(array_agg(d.user_id ORDER BY d.n), '{}')
-	FROM contacts dc, unnest(dc.default_assignees) WITH ORDINALITY AS d (user_id, n)
-	WHERE dc.id = $3
+	FROM contact_team_settings dc, unnest(dc.default_assignees) WITH ORDINALITY AS d (user_id, n)
+	WHERE dc.contact_id = $3 AND dc.team_id = $2
 	  AND EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $2 AND m.user_id = d.user_id)
 	  AND (dc.default_visible_to = '{}' OR d.user_id = ANY (dc.default_visible_to)))`
 
