@@ -450,3 +450,14 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// teamContact is the contact with this phone as the stack's team knows it (its
+// opt-out, block and defaults: contact_team_settings).
+func (s *stack) teamContact(phone string) (store.Contact, error) {
+	ctx := context.Background()
+	c, err := s.store.ContactByPhone(ctx, phone)
+	if err != nil {
+		return c, err
+	}
+	return s.store.ContactFor(ctx, c.ID, []string{s.team.ID}, false)
+}
