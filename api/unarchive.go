@@ -23,8 +23,12 @@ func (s *Server) unarchive(w http.ResponseWriter, r *http.Request) {
 	// The run that could decide has finished: the same rule as archiving, on the
 	// conversation's last assignees.
 	cl, err := s.callerOn(r, c)
+	var last []string
 	if err == nil {
-		err = conversation.RequireAssigneeOrAdmin(conversation.State{Assignees: c.Assignees}, cl, "unarchive it")
+		last, err = s.Store.LastAssignees(r.Context(), c.ID)
+	}
+	if err == nil {
+		err = conversation.RequireAssigneeOrAdmin(conversation.State{Assignees: last}, cl, "unarchive it")
 	}
 	if err != nil {
 		writeError(w, r, err)

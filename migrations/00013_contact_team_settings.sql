@@ -52,7 +52,17 @@ ALTER TABLE contacts DROP CONSTRAINT contacts_phone_check;
 ALTER TABLE contacts ADD CONSTRAINT contacts_phone_check
     CHECK (phone ~ '^\+[1-9][0-9]{6,14}$' OR phone ~ '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$');
 
+-- Who was on a conversation when it closed (conversation_assignees keeps only the open
+-- ones'): unarchiving is theirs or an admin's, as archiving was (issue 13). Conversations
+-- closed before this migration get the last agent who wrote in them.
+ALTER TABLE conversations ADD COLUMN last_assignees uuid[] NOT NULL DEFAULT '{}';
+UPDATE conversations c SET last_assignees = ARRAY[m.author_id]
+FROM (SELECT DISTINCT ON (conversation_id) conversation_id, author_id FROM messages
+      WHERE author_id IS NOT NULL ORDER BY conversation_id, created_at DESC) m
+WHERE m.conversation_id = c.id AND c.status = 'closed';
+
 -- +goose Down
+ALTER TABLE conversations DROP COLUMN last_assignees;
 ALTER TABLE contacts DROP CONSTRAINT contacts_phone_check;
 -- NOT VALID: senders stored meanwhile stay (their messages refer to them).
 ALTER TABLE contacts ADD CONSTRAINT contacts_phone_check CHECK (phone ~ '^\+[1-9][0-9]{6,14}$') NOT VALID;

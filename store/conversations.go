@@ -152,6 +152,14 @@ type ConversationPage struct {
 	NextCursor    string         `json:"next_cursor,omitempty"`
 }
 
+// LastAssignees is who was on the conversation in its last saved state (for a closed
+// one: when it closed), which conversation_assignees no longer holds.
+func (s *Store) LastAssignees(ctx context.Context, id string) ([]string, error) {
+	var users []string
+	err := s.pool.QueryRow(ctx, `SELECT last_assignees::text[] FROM conversations WHERE id = $1`, id).Scan(&users)
+	return users, notFound(err, "conversation")
+}
+
 // OpenConversationOf returns the contact's open conversation in a team, if any.
 func (s *Store) OpenConversationOf(ctx context.Context, teamID, contactID string) (Conversation, bool, error) {
 	c, err := scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+`
@@ -213,10 +221,10 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 			next_action_since = $5, last_message_at = $6, closed_at = $7, close_reason = nullif($8, ''),
 			wrap_up_reason = nullif($9, ''),
 			deleted_at = CASE WHEN $8 = 'deleted' THEN coalesce(deleted_at, now()) ELSE deleted_at END,
-			version = $10, visible_to = $11, updated_at = now()
+			version = $10, visible_to = $11, last_assignees = $12::uuid[], updated_at = now()
 		WHERE id = $1 AND version < $10`,
 		st.ID, st.TeamID, st.Status, st.NextAction, st.NextActionSince, nullTime(st.LastMessageAt),
-		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version, nonNil(st.VisibleTo))
+		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version, nonNil(st.VisibleTo), nonNil(st.Assignees))
 	if err != nil {
 		if isUniqueViolation(err, "conversations_one_open") {
 			return conversation.Errorf(conversation.EConflict, "the contact already has an open conversation in that team")

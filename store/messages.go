@@ -70,6 +70,13 @@ func scanMessage(row interface{ Scan(...any) error }, extra ...any) (Message, er
 	return m, err
 }
 
+// InboundStored says whether the inbound message with this Twilio MessageSid is stored.
+func (s *Store) InboundStored(ctx context.Context, sid string) (bool, error) {
+	var stored bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = $1 AND direction = 'inbound')`, sid).Scan(&stored)
+	return stored, err
+}
+
 // InsertInbound stores an inbound message once per Twilio MessageSid. duplicate is true
 // when Twilio retried a webhook we had already stored; id is then the first copy's id.
 func (s *Store) InsertInbound(ctx context.Context, m Message) (id string, duplicate bool, err error) {
