@@ -8,12 +8,32 @@ TEMPORAL_STAMP := bin/.temporal-$(TEMPORAL_CLI_VERSION)
 
 export TEMPORAL_CLI := $(CURDIR)/bin/temporal
 
-.PHONY: dev test test-unit test-integration build vet fmt clean bench bench-quick chaos
+.PHONY: dev test test-unit test-integration build vet fmt clean bench bench-quick chaos web web-test
 
 build: bin/textdesk
 
-bin/textdesk: FORCE
+# The binary embeds the console (web/dist), so it is built after it.
+bin/textdesk: web FORCE
 	$(GO) build -o $@ ./cmd/textdesk
+
+## web: the agent console (web/), built into web/dist for the binary to embed.
+# npm ci only when the lockfile is newer than the installed tree, so a rebuild is ~1 s.
+# SKIP_WEB=1 skips it (the Go side then serves a "console not built" page, and the
+# bundle-size test skips, saying so).
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web: $(if $(SKIP_WEB),,web/node_modules/.package-lock.json)
+ifeq ($(SKIP_WEB),)
+	cd web && npm run --silent build
+endif
+
+## web-test: the console's typecheck and unit tests (fast; part of make test).
+web-test: $(if $(SKIP_WEB),,web/node_modules/.package-lock.json)
+ifeq ($(SKIP_WEB),)
+	cd web && npm run --silent typecheck && npm run --silent test
+endif
 
 $(TEMPORAL_STAMP):
 	@mkdir -p bin
@@ -28,8 +48,8 @@ dev: bin/textdesk bin/temporal
 	./bin/textdesk dev
 
 ## test: vet, unit tests, and integration tests against real Postgres + Temporal.
-test: vet bin/temporal
-	$(GO) test -race -count=1 -timeout 15m ./...
+test: vet web web-test bin/temporal
+	$(if $(SKIP_WEB),TEXTDESK_WEB_SKIPPED=1) $(GO) test -race -count=1 -timeout 15m ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
@@ -69,3 +89,10 @@ bench-api: bin/apibench
 	./bin/apibench -out docs/benchmarks.md
 
 FORCE:
+
+# --- make screenshots (issue 12): owned by the console's browser tests -------------------
+.PHONY: screenshots
+## screenshots: a stack with demo data, and a PNG of each main console screen, light and
+## dark, written to docs/console/ by real Chromium (e2e/console_screenshots_test.go).
+screenshots: web bin/temporal
+	$(GO) test -count=1 -v -run '^TestScreenshots$$' ./e2e -screenshots=$(CURDIR)/docs/console

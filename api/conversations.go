@@ -103,7 +103,17 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	msgs, err := s.Store.Messages(r.Context(), c.ID)
+	// ?messages=none: the conversation alone (a console pages the messages itself with
+	// GET .../messages and re-reads the conversation on every event).
+	var msgs []store.Message
+	switch r.URL.Query().Get("messages") {
+	case "", "all":
+		msgs, err = s.Store.Messages(r.Context(), c.ID)
+	case "none":
+		msgs = []store.Message{}
+	default:
+		err = conversation.Errorf(conversation.EInvalid, "messages must be all or none")
+	}
 	if err == nil {
 		one := []store.Conversation{c}
 		err = s.withUnread(r, one)

@@ -5,6 +5,7 @@ package api
 
 import (
 	"cmp"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -50,9 +51,13 @@ type Server struct {
 	// CredentialCheck is how often open event streams re-check their credential
 	// (default 2 s).
 	SessionIdle, SessionLifetime, CredentialCheck time.Duration
+	// Console is the built web console (web/dist's layout); nil: the one embedded in
+	// the binary (package web).
+	Console fs.FS
 
-	hub   *eventHub
-	creds *credWatch
+	hub     *eventHub
+	creds   *credWatch
+	console *console
 }
 
 // Handler builds the router.
@@ -66,9 +71,9 @@ func (s *Server) Handler() http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errNotFoundRoute)
-	})
+	// Unmatched GETs outside the API's namespaces are the console's (console.go).
+	s.console = newConsole(s.Console)
+	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		// HTTP requires a 405 to say which methods the resource does take.
 		var allowed []string
@@ -133,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 		r.Put("/conversations/{id}/visibility", s.act(workflows.UpdateVisibility, s.parseVisibility))
 		r.Post("/conversations/{id}/unarchive", s.unarchive)
 		r.Get("/conversations/{id}/scheduled", s.listScheduled)
+		r.Get("/conversations/{id}/events", s.listConversationEvents)
 		r.Post("/messages", s.postOutbound)
 		r.Post("/scheduled-messages", s.postScheduled)
 		r.Delete("/scheduled-messages/{id}", s.deleteScheduled)

@@ -79,6 +79,7 @@ var authzMatrix = []authzRow{
 	{"archiveConversation", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, x.ownedBy) }},
 	{"unarchiveConversation", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, x.archived) }},
 	{"listScheduled", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
+	{"listConversationEvents", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
 	{"markConversationRead", convViewers, 204, func(x *authzEnv, c authzCaller) authzReq { return x.readReq(c) }},
 	{"listConversationMessages", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.onConv(c, nil) }},
 	{"setConversationVisibility", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq {

@@ -93,7 +93,9 @@ func TestPeopleAndLiveState(t *testing.T) {
 		if ev.TeamID == nil || *ev.TeamID != s.team.ID || !ev.Alert {
 			t.Errorf("%s's conversation_new = %+v; want team %s, alerting (default preferences)", a.user.Name, ev, s.team.ID)
 		}
-		streams[a.user.ID].waitEvent("inbox_counts_changed", conv1)
+		if ev, _ := streams[a.user.ID].waitEvent("inbox_counts_changed", ""); ev.TeamID == nil || *ev.TeamID != s.team.ID {
+			t.Errorf("%s's inbox_counts_changed = %+v; want the team's", a.user.Name, ev)
+		}
 	}
 	if c := s.countsOf(member); c.New != 1 || c.Mine != 0 {
 		t.Errorf("counts after one arrival = %+v; want new 1, mine 0", c)
@@ -275,4 +277,34 @@ func TestPeopleAndLiveState(t *testing.T) {
 		note.AuthorName == nil || *note.AuthorName != sup.user.Name {
 		t.Errorf("note: %d author %v; want %q", code, note.AuthorName, sup.user.Name)
 	}
+}
+
+// TestRONAReachesTeammates: routing's RONA (an offer let expire) is a presence change
+// like any other: the team hears presence_changed with state rona.
+func TestRONAReachesTeammates(t *testing.T) {
+	s := startStack(t, true, "")
+	ctx := context.Background()
+	if err := s.store.SetTeamRules(ctx, s.team.ID, store.TeamRules{OfferTimeoutSeconds: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ringer := s.newAgent("ringer", "available")
+	watcher := s.newAgent("watcher", "")
+	st := s.openEvents(watcher.token, "", "")
+	st.start()
+	s.text(newPhone(), "anyone?")
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ev, _ := st.waitEvent("presence_changed", "")
+		var p struct {
+			UserID string `json:"user_id"`
+			State  string `json:"state"`
+		}
+		if err := json.Unmarshal(ev.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.UserID == ringer.user.ID && p.State == store.PresenceRONA {
+			return
+		}
+	}
+	t.Fatal("the watcher never heard the ringer go RONA")
 }

@@ -148,7 +148,7 @@ func (s *Store) RecordInbound(ctx context.Context, m Message, o InboundOptions) 
 		return "", false, notFound(err, "conversation")
 	}
 	events := toEach(assignees, eventRow{teamID: teamID, conversationID: m.ConversationID, kind: NotifyNewMessage, text: "the customer sent a message"})
-	events = append(events, toEach(assignees, eventRow{teamID: teamID, conversationID: m.ConversationID, kind: NotifyInboxCounts})...)
+	events = append(events, toEach(assignees, eventRow{teamID: teamID, kind: NotifyInboxCounts})...)
 	if err := writeEvents(ctx, tx, events); err != nil {
 		return "", false, err
 	}

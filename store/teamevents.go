@@ -46,23 +46,39 @@ func teamEvents(ctx context.Context, tx pgx.Tx, old previousState, st conversati
 	ev := func(teamID string, kind NotifyKind, text string, data map[string]any) eventRow {
 		return eventRow{teamID: teamID, conversationID: st.ID, kind: kind, text: text, data: data}
 	}
-	audience, err := teamAudience(ctx, tx, st.TeamID, st.VisibleTo)
-	if err != nil {
-		return nil, err
+	missed := st.Status == conversation.StatusMissed && old.status != string(st.Status)
+	var audience []string
+	if missed || arrived || counts || (left && !moved) {
+		// Most saves (a reply, a timer) change none of it and skip this query.
+		var err error
+		if audience, err = teamAudience(ctx, tx, st.TeamID, st.VisibleTo); err != nil {
+			return nil, err
+		}
 	}
-	if st.Status == conversation.StatusMissed && old.status != string(st.Status) {
+	if missed {
 		rows = append(rows, toEach(audience, ev(st.TeamID, NotifyMissed, "a conversation was missed (chat is off)", nil))...)
 	}
 	if arrived {
 		rows = append(rows, toEach(audience, ev(st.TeamID, NotifyConversationNew, "a conversation arrived in New", nil))...)
 	}
 	if counts {
-		rows = append(rows, toEach(audience, ev(st.TeamID, NotifyInboxCounts, "", nil))...)
+		// Counts events name no conversation (they coalesce per team); when the
+		// visibility changed, those who stopped seeing it have new counts too.
+		told := audience
+		if !slices.Equal(nonNil(oldVisible), nonNil(newVisible)) && !moved {
+			before, err := teamAudience(ctx, tx, st.TeamID, old.visibleTo)
+			if err != nil {
+				return nil, err
+			}
+			told = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(audience), before...))))
+		}
+		rows = append(rows, toEach(told, eventRow{teamID: st.TeamID, kind: NotifyInboxCounts})...)
 	}
 	if moved || left {
 		// The old team's members hear that it left their New, and their counts changed.
 		was := audience
 		if moved {
+			var err error
 			if was, err = teamAudience(ctx, tx, old.teamID, old.visibleTo); err != nil {
 				return nil, err
 			}
@@ -72,7 +88,7 @@ func teamEvents(ctx context.Context, tx pgx.Tx, old previousState, st conversati
 				map[string]any{"status": string(st.Status)}))...)
 		}
 		if moved {
-			rows = append(rows, toEach(was, ev(old.teamID, NotifyInboxCounts, "", nil))...)
+			rows = append(rows, toEach(was, eventRow{teamID: old.teamID, kind: NotifyInboxCounts})...)
 		}
 	}
 	if old.offeredTo != "" && len(st.Assignees) > 0 && !slices.Contains(st.Assignees, old.offeredTo) &&
