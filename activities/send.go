@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -108,6 +109,10 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 		return a.fail(ctx, messageID, 0, "not sent: the contact is blocked")
 	case m.ContactOptedOut:
 		return a.fail(ctx, messageID, 0, "not sent: "+store.OptedOutReason(m.ConsentReason))
+	case !strings.HasPrefix(m.To, "+"):
+		// A short code or an alphanumeric sender id: its texts are kept, but it cannot
+		// receive one.
+		return a.fail(ctx, messageID, 0, "not sent: "+m.To+" is not a phone number (a short code or a sender name) and cannot receive texts")
 	case remaining <= 0:
 		return a.fail(ctx, messageID, 0, fmt.Sprintf(
 			"not sent: it could not be handed to Twilio within %s of being written, and would have arrived stale", validity))
@@ -151,7 +156,7 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 			return SendResult{}, fmt.Errorf("send message %s to Twilio (retried): %s: %w", messageID, f.Reason, err)
 		}
 		if f.OptedOut {
-			if _, err := a.Store.SetConsent(ctx, m.To, true, a.now().UTC(), "Twilio reports the number unsubscribed, error 21610"); err != nil {
+			if _, err := a.Store.SenderOptOut(ctx, m.To, m.From, a.now().UTC()); err != nil {
 				return SendResult{}, temporalError(err)
 			}
 		}

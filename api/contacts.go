@@ -133,7 +133,14 @@ func (s *Server) visibleContact(r *http.Request) (store.Contact, error) {
 			return store.Contact{}, conversation.Errorf(conversation.ENotFound, "contact not found")
 		}
 	}
-	return s.Store.ContactByID(r.Context(), id)
+	return s.contactFor(r, id)
+}
+
+// contactFor loads a contact with what the caller's teams decided about it (an
+// admin: every team).
+func (s *Server) contactFor(r *http.Request, id string) (store.Contact, error) {
+	user := userFrom(r)
+	return s.Store.ContactFor(r.Context(), id, user.TeamIDs, user.Role == store.RoleAdmin)
 }
 
 func viewerOf(u store.User) store.Viewer {
@@ -165,15 +172,19 @@ func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, status int
 	writeJSON(w, status, contactDetail{Contact: c, RecentConversations: recent.Conversations})
 }
 
-// patchContact: PATCH /v1/contacts/{id} {"name"?, "ref"?, "opted_out"?, "blocked"?,
-// "default_visible_to"?, "default_assignees"?}. Anyone who sees the contact may rename
-// it, set its ref, block or unblock it and record an opt-out (which cancels its pending
-// scheduled messages, as STOP does); only an admin may opt a contact back in, since
-// consent is the customer's to give (they text START). default_visible_to (user ids,
-// [] clears) restricts the contact's new conversations; default_assignees (user ids,
-// [] clears) assigns them instead of routing them. Both follow one rule: anyone who
-// sees the contact may set them, and an agent must keep themselves on a list they set.
-// The store checks the ids are users' and that the assignees are within the visibility.
+// patchContact: PATCH /v1/contacts/{id} {"name"?, "ref"?, "team_id"?, "opted_out"?,
+// "blocked"?, "default_visible_to"?, "default_assignees"?}. A contact is shared by
+// teams, so a caller changes only what concerns their teams (issue 13):
+//   - name and ref are the organisation's: an admin, or a member of every team the
+//     contact has talked to, may change them;
+//   - the rest is team_id's (omitted: the caller's only team; an admin's: every team):
+//     blocking, recording an opt-out (which cancels the team's pending scheduled
+//     messages, as STOP does; only an admin may opt a contact back in, since consent
+//     is the customer's to give by texting START), and the defaults of the team's new
+//     conversations: default_visible_to (user ids, [] clears) restricts them,
+//     default_assignees (user ids, [] clears) assigns them instead of routing them; an
+//     agent must keep themselves on a list they set. The store checks the ids are
+//     users' and that the assignees are within the visibility.
 func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 	c, err := s.visibleContact(r)
 	if err != nil {
@@ -183,6 +194,7 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name     optional[string] `json:"name"`
 		Ref      optional[string] `json:"ref"`
+		TeamID   optional[string] `json:"team_id"`
 		OptedOut optional[bool]   `json:"opted_out"`
 		Blocked  optional[bool]   `json:"blocked"`
 
@@ -232,29 +244,99 @@ func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if p.Name == nil && p.Ref == nil && p.Blocked == nil && p.OptedOut == nil && p.DefaultVisibleTo == nil && p.DefaultAssignees == nil {
+	perTeam := p.Blocked != nil || p.OptedOut != nil || p.DefaultVisibleTo != nil || p.DefaultAssignees != nil
+	if p.Name == nil && p.Ref == nil && !perTeam {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid,
 			"nothing to change; send name, ref, opted_out, blocked, default_visible_to or default_assignees"))
 		return
 	}
-	if p.OptedOut != nil {
-		switch {
-		case *p.OptedOut:
-			p.ConsentReason = "opted out by " + user.Name
-		case c.OptedOut && user.Role != store.RoleAdmin:
-			writeError(w, r, conversation.Errorf(conversation.EForbidden,
-				"only an admin can opt a contact back in; the customer can text START"))
+	if (p.Name != nil || p.Ref != nil) && user.Role != store.RoleAdmin {
+		if err := s.requireAllTeams(r, c.ID, user); err != nil {
+			writeError(w, r, err)
 			return
-		default:
-			p.ConsentReason = "opted back in by " + user.Name
 		}
 	}
-	c, err = s.Store.UpdateContact(r.Context(), c.ID, p)
-	if err != nil {
+	if perTeam {
+		if p.TeamID, err = s.settingsTeam(r, req.TeamID, user); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := s.checkConsentChange(r, c.ID, p, user); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	} else if req.TeamID.Set {
+		writeError(w, r, conversation.Errorf(conversation.EInvalid,
+			"team_id says whose settings change; send it with opted_out, blocked, default_visible_to or default_assignees"))
+		return
+	}
+	if p.OptedOut != nil {
+		p.ConsentReason = "opted back in by " + user.Name
+		if *p.OptedOut {
+			p.ConsentReason = "opted out by " + user.Name
+		}
+	}
+	if err := s.Store.UpdateContact(r.Context(), c.ID, p); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if c, err = s.contactFor(r, c.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
 	s.writeContact(w, r, http.StatusOK, c)
+}
+
+// requireAllTeams refuses (403) a change of the organisation's fields of a contact by a
+// user who is not a member of every team the contact has talked to.
+func (s *Server) requireAllTeams(r *http.Request, contactID string, user store.User) error {
+	outside, err := s.Store.TeamsOutside(r.Context(), contactID, user.TeamIDs)
+	if err != nil || len(outside) == 0 {
+		return err
+	}
+	return conversation.Errorf(conversation.EForbidden,
+		"name and ref are shared by every team the contact has talked to, and you are not a member of %d of them; ask an admin", len(outside))
+}
+
+// settingsTeam is the team whose settings a PATCH changes: team_id (one of the
+// caller's teams; any team for an admin), else the caller's only team, else (an
+// admin) "" for every team.
+func (s *Server) settingsTeam(r *http.Request, o optional[string], user store.User) (string, error) {
+	v, err := o.ptr("team_id")
+	if err != nil {
+		return "", err
+	}
+	admin := user.Role == store.RoleAdmin
+	switch {
+	case v != nil && admin:
+		if _, err := s.Store.Team(r.Context(), *v); err != nil {
+			return "", conversation.Errorf(conversation.EUnprocessable, "team_id: team %s does not exist", *v)
+		}
+		return *v, nil
+	case v != nil && !slices.Contains(user.TeamIDs, *v):
+		return "", conversation.Errorf(conversation.ENotFound, "team_id: team not found among your teams")
+	case v != nil:
+		return *v, nil
+	case admin:
+		return "", nil
+	case len(user.TeamIDs) == 1:
+		return user.TeamIDs[0], nil
+	}
+	return "", conversation.Errorf(conversation.EInvalid,
+		`"team_id" is required: you are a member of %d teams and these settings are one team's`, len(user.TeamIDs))
+}
+
+// checkConsentChange refuses (403) an agent's opt-in: consent is the customer's to
+// give back (START), or an admin's.
+func (s *Server) checkConsentChange(r *http.Request, contactID string, p store.ContactPatch, user store.User) error {
+	if p.OptedOut == nil || *p.OptedOut || user.Role == store.RoleAdmin {
+		return nil
+	}
+	t, err := s.Store.TeamSettingsOf(r.Context(), contactID, p.TeamID)
+	if err != nil || !t.OptedOut {
+		return err
+	}
+	return conversation.Errorf(conversation.EForbidden, "only an admin can opt a contact back in; the customer can text START")
 }
 
 // defaultVisibleTo validates a contact's new default visibility: ids without repeats,

@@ -73,7 +73,13 @@ func pageLimit(r *http.Request) (int, error) {
 // visibleConversation loads {id} if the caller may see it; otherwise 404, so the
 // existence of other teams' conversations is not revealed.
 func (s *Server) visibleConversation(r *http.Request) (store.Conversation, error) {
-	c, err := s.Store.Conversation(r.Context(), chi.URLParam(r, "id"))
+	return s.conversationFor(r, chi.URLParam(r, "id"))
+}
+
+// conversationFor loads conversation id if the caller may see it: a member of its
+// (current) team on its visibility list, or an admin; otherwise 404.
+func (s *Server) conversationFor(r *http.Request, id string) (store.Conversation, error) {
+	c, err := s.Store.Conversation(r.Context(), id)
 	if err != nil {
 		return c, err
 	}
@@ -197,7 +203,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := requireReachable(contact); err != nil {
+	if err := s.requireReachableIn(r, contact, c); err != nil {
 		writeError(w, r, err)
 		return
 	}

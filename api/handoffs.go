@@ -73,7 +73,30 @@ func (s *Server) postHandoff(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
+	if c, err = s.handoffContact(r, c.ID, user); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeJSON(w, status, handoffResponse{Handoff: h, Contact: c})
+}
+
+// handoffContact is the contact as a handoff answers it: anyone may hand off any
+// number, so the answer holds only what the caller's teams may know (issue 13): their
+// teams' settings, and the name and ref only if no other team shares them (the caller
+// may change them then, see requireAllTeams).
+func (s *Server) handoffContact(r *http.Request, contactID string, user store.User) (store.Contact, error) {
+	c, err := s.contactFor(r, contactID)
+	if err != nil || user.Role == store.RoleAdmin {
+		return c, err
+	}
+	outside, err := s.Store.TeamsOutside(r.Context(), contactID, user.TeamIDs)
+	if err != nil {
+		return c, err
+	}
+	if len(outside) > 0 {
+		c.Name, c.Ref = "", ""
+	}
+	return c, nil
 }
 
 // validate checks the request's fields (trimming name and chat_ref), explaining the

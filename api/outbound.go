@@ -55,7 +55,7 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := requireReachable(contact); err != nil {
+	if err := s.requireReachable(r, contact, team.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -98,13 +98,34 @@ func textableNumber(field, raw, region string) (string, error) {
 	return e164, nil
 }
 
-// requireReachable refuses to text a contact who opted out or is blocked, saying which.
-func requireReachable(c store.Contact) error {
-	switch {
-	case c.OptedOut:
-		return conversation.Errorf(conversation.EConflict, "%s has opted out of texts (STOP); they can text START to opt back in", c.Phone)
-	case c.Blocked:
-		return conversation.Errorf(conversation.EConflict, "%s is blocked; unblock the contact to text them", c.Phone)
+// requireReachable refuses (409) to text a contact who opted out of the team's texts
+// or whom the team blocked, saying which; other teams' decisions are not the caller's
+// to know, nor do they stop this team (Twilio's opt-out is per sender).
+func (s *Server) requireReachable(r *http.Request, c store.Contact, teamID string) error {
+	t, err := s.Store.TeamSettingsOf(r.Context(), c.ID, teamID)
+	if err != nil {
+		return err
 	}
-	return nil
+	return t.Reachability(c.Phone)
+}
+
+// requireReachableIn is requireReachable for a reply in conversation conv: consent is
+// to the team owning the number it texts from, a block the conversation's team's (they
+// differ after a transfer to another team).
+func (s *Server) requireReachableIn(r *http.Request, c store.Contact, conv store.Conversation) error {
+	numberTeam := conv.TeamID
+	if t, err := s.Store.TeamByNumber(r.Context(), conv.TeamNumber); err == nil {
+		numberTeam = t.ID
+	} else if conversation.ErrorCode(err) != conversation.ENotFound {
+		return err
+	}
+	consent, err := s.Store.TeamSettingsOf(r.Context(), c.ID, numberTeam)
+	if err != nil {
+		return err
+	}
+	block, err := s.Store.TeamSettingsOf(r.Context(), c.ID, conv.TeamID)
+	if err != nil {
+		return err
+	}
+	return store.TeamSettings{OptedOut: consent.OptedOut, Blocked: block.Blocked}.Reachability(c.Phone)
 }

@@ -155,6 +155,9 @@ func (s *Server) callerOn(r *http.Request, c store.Conversation) (conversation.C
 	}
 	sup, err := s.supervises(r, c.TeamID)
 	cl.Supervisor = sup
+	if sup {
+		cl.TeamID = c.TeamID // signed with the caller: the workflow checks it is still its team
+	}
 	return cl, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/workflows"
 )
 
@@ -76,7 +77,7 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := requireReachable(contact); err != nil {
+	if err := s.requireReachable(r, contact, team.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -114,35 +115,46 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, sm)
 }
 
-// deleteScheduled: DELETE /v1/scheduled-messages/{id} — cancel it, if not yet sent.
+// deleteScheduled: DELETE /v1/scheduled-messages/{id} — cancel it, if not yet sent. It
+// is an action on its conversation: the caller must see the conversation as it is now
+// (its team after a transfer, not the team the message was scheduled in), and the
+// workflow decides with the same caller as every other action.
 func (s *Server) deleteScheduled(w http.ResponseWriter, r *http.Request) {
+	notFound := conversation.Errorf(conversation.ENotFound, "scheduled message not found")
 	sm, err := s.Store.Scheduled(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	user := userFrom(r)
-	if !slices.Contains(user.TeamIDs, sm.TeamID) {
-		writeError(w, r, conversation.Errorf(conversation.ENotFound, "scheduled message not found"))
-		return
-	}
-	if sm.ConversationID != nil {
-		c, err := s.Store.Conversation(r.Context(), *sm.ConversationID)
-		if err != nil && conversation.ErrorCode(err) != conversation.ENotFound {
-			writeError(w, r, err)
+	if sm.ConversationID == nil {
+		// Never reached a conversation: the team it was scheduled in decides.
+		if user.Role != store.RoleAdmin && !slices.Contains(user.TeamIDs, sm.TeamID) {
+			writeError(w, r, notFound)
 			return
 		}
-		if err == nil && !c.VisibleToUser(user) {
-			writeError(w, r, conversation.Errorf(conversation.ENotFound, "scheduled message not found"))
-			return
-		}
-	}
-	if sm.Status != "pending" || sm.ConversationID == nil {
 		writeError(w, r, conversation.Errorf(conversation.EConflict, "the scheduled message is %s; only pending ones can be cancelled", sm.Status))
 		return
 	}
-	_, err = s.Dispatch.Act(r.Context(), *sm.ConversationID, workflows.UpdateCancelScheduled, "cancel-"+sm.ID, workflows.Action{
-		Caller: caller(user), ScheduledID: sm.ID, Reason: "cancelled by " + user.Name,
+	c, err := s.conversationFor(r, *sm.ConversationID)
+	if conversation.ErrorCode(err) == conversation.ENotFound {
+		err = notFound
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if sm.Status != "pending" {
+		writeError(w, r, conversation.Errorf(conversation.EConflict, "the scheduled message is %s; only pending ones can be cancelled", sm.Status))
+		return
+	}
+	cl, err := s.callerOn(r, c)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	_, err = s.Dispatch.Act(r.Context(), c.ID, workflows.UpdateCancelScheduled, "cancel-"+sm.ID, workflows.Action{
+		Caller: cl, ScheduledID: sm.ID, Reason: "cancelled by " + user.Name,
 	})
 	if err != nil {
 		writeError(w, r, err)

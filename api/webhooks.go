@@ -307,10 +307,23 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	from, _, err := phone.Normalize(f.Get("From"), team.DefaultRegion)
+	from, err := inboundSender(f.Get("From"), team.DefaultRegion)
 	if err != nil {
-		loggerFrom(r).Warn("inbound message refused: bad From", "MessageSid", sid, "error", err)
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, "From: %s", err))
+		loggerFrom(r).Warn("inbound message refused: no From", "MessageSid", sid, "error", err)
+		writeError(w, r, err)
+		return
+	}
+	// A retry or replay of a message already stored is acknowledged and goes no further:
+	// after its conversation closed it would open a new, empty one.
+	if stored, err := s.Store.InboundStored(ctx, sid); err != nil || stored {
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		loggerFrom(r).Info("inbound message already stored; webhook retry ignored", "MessageSid", sid)
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(emptyTwiML))
 		return
 	}
 	media, err := parseMedia(f)
@@ -346,6 +359,38 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(emptyTwiML))
 }
+
+// inboundSender reads an inbound message's From: a phone number in E.164 (normalised,
+// read in region; or as Twilio wrote it in E.164 though the metadata does not know the
+// range), else the sender as Twilio gave it (a short code's digits, an alphanumeric
+// sender id), cut to what a contact's address may hold, so its text is stored and
+// shown rather than refused and lost. Only a From with nothing usable is refused.
+func inboundSender(raw, region string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if n, _, err := phone.Normalize(raw, region); err == nil {
+		return n, nil
+	}
+	if e164.MatchString(raw) {
+		return raw, nil
+	}
+	id := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" ._-", r) {
+			return r
+		}
+		return -1
+	}, raw)
+	id = strings.TrimLeft(id, " ._-")
+	if len(id) > maxSenderID {
+		id = strings.TrimRight(id[:maxSenderID], " ")
+	}
+	if id == "" {
+		return "", conversation.Errorf(conversation.EInvalid, "From %q names no sender (a phone number, short code or sender id)", raw)
+	}
+	return id, nil
+}
+
+// maxSenderID is the longest sender id kept (contacts_phone_check).
+const maxSenderID = 32
 
 // teamFor finds the team a message to number belongs to: the team that owns the
 // number, else the team of the Messaging Service whose sender pool it is in (the number
@@ -447,7 +492,9 @@ func (s *Server) statusCallback(w http.ResponseWriter, r *http.Request) {
 		statusCallbacks.inc("stale")
 	}
 	if out.Found && code == sms.CodeUnsubscribed && out.To != "" {
-		if _, err := s.Store.SetConsent(r.Context(), out.To, true, s.Now().UTC(), "Twilio reports the number unsubscribed, error 21610"); err != nil {
+		// As of the message's time, not now: a replayed report of an old message must
+		// not undo the START the customer sent since.
+		if _, err := s.Store.SenderOptOut(r.Context(), out.To, out.From, out.CreatedAt); err != nil {
 			writeError(w, r, err)
 			return
 		}

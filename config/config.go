@@ -60,7 +60,15 @@ type Config struct {
 	EmulatorFaults string `env:"EMULATOR_FAULTS"`
 
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+
+	// CallerKey signs the caller of every workflow update (api) and verifies it (the
+	// worker's update validator): both must share it. Secret; at least 32 bytes.
+	CallerKey string `env:"TEXTDESK_CALLER_KEY"`
 }
+
+// MinCallerKey is the shortest TEXTDESK_CALLER_KEY accepted (HMAC-SHA256 wants 32
+// bytes of key).
+const MinCallerKey = 32
 
 // FromEnv parses the environment. It does not check which settings a process needs;
 // call Require for that.
@@ -101,6 +109,9 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("TEXTDESK_SESSION_IDLE_TIMEOUT (%s) must be at least 5m and at most TEXTDESK_SESSION_LIFETIME (%s)",
 			c.SessionIdleTimeout, c.SessionLifetime)
 	}
+	if c.CallerKey != "" && len(c.CallerKey) < MinCallerKey {
+		return c, fmt.Errorf("TEXTDESK_CALLER_KEY is %d bytes; it must be at least %d (e.g. openssl rand -hex 32)", len(c.CallerKey), MinCallerKey)
+	}
 	return c, nil
 }
 
@@ -108,10 +119,11 @@ func FromEnv() (Config, error) {
 // them in one go instead of one restart each.
 func (c Config) Require(names ...string) error {
 	values := map[string]string{
-		"DATABASE_URL":       c.DatabaseURL,
-		"TEMPORAL_ADDRESS":   c.TemporalAddress,
-		"TWILIO_ACCOUNT_SID": c.TwilioAccountSID,
-		"TWILIO_AUTH_TOKEN":  c.TwilioAuthToken,
+		"DATABASE_URL":        c.DatabaseURL,
+		"TEMPORAL_ADDRESS":    c.TemporalAddress,
+		"TWILIO_ACCOUNT_SID":  c.TwilioAccountSID,
+		"TWILIO_AUTH_TOKEN":   c.TwilioAuthToken,
+		"TEXTDESK_CALLER_KEY": c.CallerKey,
 	}
 	var missing []string
 	for _, n := range names {

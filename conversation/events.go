@@ -10,6 +10,9 @@ type Caller struct {
 	// its conversations to anyone. Older histories lack the field (false): they replay
 	// the same decisions.
 	Supervisor bool `json:",omitempty"`
+	// TeamID: the team Supervisor was decided for (the conversation's, when the API
+	// looked). The workflow refuses a supervisor of another team (issue 13).
+	TeamID string `json:",omitempty"`
 }
 
 // Event is something that happened to a conversation. Every event carries the time it

@@ -96,7 +96,14 @@ func (m *machine) requireOpen() error {
 // requireAssigneeOrAdmin: agent actions on an assigned conversation are for its
 // assignees (and admins).
 func (m *machine) requireAssigneeOrAdmin(by Caller, action string) error {
-	if by.Admin || m.s.IsAssignee(by.UserID) {
+	return RequireAssigneeOrAdmin(m.s, by, action)
+}
+
+// RequireAssigneeOrAdmin is the rule of archive, end and wrap-up, exported for the
+// one action decided outside the workflow: unarchiving a closed conversation, whose
+// run has finished (its last assignees or an admin).
+func RequireAssigneeOrAdmin(s State, by Caller, action string) error {
+	if by.Admin || s.IsAssignee(by.UserID) {
 		return nil
 	}
 	return Errorf(EForbidden, "only the conversation's assignees or an admin can %s", action)

@@ -29,6 +29,9 @@ type Dispatcher struct {
 	// as new (0: workflows.DefaultContinueAsNewAfter).
 	ContinueAsNewAfter int
 	Now                func() time.Time
+	// CallerKey signs the caller of every update (TEXTDESK_CALLER_KEY), which the
+	// workflow's validator verifies; empty signs nothing.
+	CallerKey []byte
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -82,6 +85,7 @@ func (d *Dispatcher) Redeliver(ctx context.Context, m activities.InboundMessage)
 // updateID makes retries of the same request one action (Temporal deduplicates it).
 func (d *Dispatcher) Act(ctx context.Context, conversationID, update, updateID string, a workflows.Action) (workflows.ActionResult, error) {
 	a.ConversationID = conversationID
+	workflows.SignAction(d.CallerKey, &a, update, updateID)
 	handle, err := d.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(conversationID),
 		UpdateID:     updateID,
@@ -128,6 +132,7 @@ func (d *Dispatcher) actOnContact(ctx context.Context, team store.Team, contact 
 		opts, input := d.startOptions(conv, team, contact)
 		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 		a.ConversationID = conv.ID
+		workflows.SignAction(d.CallerKey, &a, update, updateID)
 		start := d.Temporal.NewWithStartWorkflowOperation(opts, workflows.Conversation, input)
 		handle, err := d.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,

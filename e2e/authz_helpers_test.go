@@ -117,6 +117,13 @@ const (
 	// restricted conversation only those it lists; anyone else 404.
 	convViewers
 	convAdmins // deletes a conversation: admins; those who see it 403, anyone else 404
+	// contactReaders: a contact: as convViewers, and the agent who attached it to their
+	// own team by a chat handoff sees it too.
+	contactReaders
+	// contactRenamers changes a contact's organisation-wide fields (name, ref): admins,
+	// and members of every team it has talked to; the shared contact talked to the team
+	// and (by the attacher's handoff) another team, so its viewers get 403.
+	contactRenamers
 )
 
 // callerKind is who calls.
@@ -135,27 +142,30 @@ const (
 	disabledUser                      // a disabled agent of the team, with their (unrevoked) token
 	expiredSession                    // the team agent's session cookie, past its lifetime
 	revokedSession                    // the team agent's session cookie, signed out
+	attacher                          // an agent of another team who attached the shared contact to it by a chat handoff
 	numCallers
 )
 
 var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin",
-	"team_supervisor", "other_team_supervisor", "cookie_session", "disabled_user", "expired_session", "revoked_session"}
+	"team_supervisor", "other_team_supervisor", "cookie_session", "disabled_user", "expired_session", "revoked_session", "handoff_attacher"}
 
 // ruleStatuses is the status each caller gets under each rule; 0 is the row's status of
 // an allowed call. What a caller may not see is 404, never 403: its existence is not
 // revealed.
 // The cookie session is the team agent: it gets what they get.
 var ruleStatuses = map[authzRule][numCallers]int{
-	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor cookie disabled expired revoked
-	public:          {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-	webhook:         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0, 0, 401, 401, 401},
-	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404, 0, 401, 401, 401},
-	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404, 403, 401, 401, 401},
-	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403, 403, 401, 401, 401},
-	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404, 403, 401, 401, 401},
-	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401},
-	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401},
+	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor cookie disabled expired revoked attacher
+	public:          {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	webhook:         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0, 0, 401, 401, 401, 0},
+	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404, 0, 401, 401, 401, 404},
+	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404, 403, 401, 401, 401, 404},
+	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403, 403, 401, 401, 401, 403},
+	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404, 403, 401, 401, 401, 404},
+	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401, 404},
+	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401, 404},
+	contactReaders:  {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401, 0},
+	contactRenamers: {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401, 403},
 }
 
 // authzRow is a row of the authorization matrix.
@@ -220,6 +230,9 @@ type authzEnv struct {
 	member, unlisted, outsider, admin, helper agent
 	// supervisor supervises the team; otherSupervisor the outsider's team.
 	supervisor, otherSupervisor agent
+	// attacher is an agent of another team who handed the shared conversation's
+	// contact off to it (issue 13).
+	attacher agent
 	// disabled is a disabled agent of the team; expired and revoked are ended sessions
 	// of the member.
 	disabled         agent
@@ -307,7 +320,25 @@ func newAuthzEnv(t *testing.T, s *stack) *authzEnv {
 		t.Fatal(err)
 	}
 	x.scheduledID = x.schedule(x.member, newPhone())
+	x.attachShared()
 	return x
+}
+
+// attachShared makes the attacher: an agent of a team of their own who hands the
+// shared conversation's contact off to it, which makes the contact visible to them.
+func (x *authzEnv) attachShared() {
+	x.t.Helper()
+	ctx := context.Background()
+	team, err := x.s.store.CreateTeam(ctx, x.unique("Attacher team"), true, "", []string{newPhone()})
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	u, tok := x.s.addUser(ctx, team.ID, "attacher")
+	u.TeamIDs = []string{team.ID}
+	x.attacher = agent{u, tok}
+	x.s.withPassword(u)
+	x.act(x.attacher, "POST", "/v1/chat-handoffs", map[string]any{"team_id": team.ID, "phone": x.conv.ContactPhone,
+		"consent": true, "name": "Attached", "chat_ref": x.unique("chat")}, http.StatusCreated)
 }
 
 // caller is the caller of kind for a row with rule.
@@ -338,6 +369,8 @@ func (x *authzEnv) caller(kind callerKind, rule authzRule) authzCaller {
 		c.token, c.user = x.supervisor.token, x.supervisor.user
 	case otherSupervisor:
 		c.token, c.user = x.otherSupervisor.token, x.otherSupervisor.user
+	case attacher:
+		c.token, c.user = x.attacher.token, x.attacher.user
 	}
 	return c
 }

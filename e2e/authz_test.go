@@ -14,7 +14,8 @@ import (
 // caller (anonymous, an invalid token, an agent of the team, an agent of the team whom
 // a restricted conversation does not list, an agent of another team, an admin, a
 // supervisor of the team, a supervisor of another team, the team's agent signed in with
-// a session cookie, a disabled user, an expired and a revoked session),
+// a session cookie, a disabled user, an expired and a revoked session, and an agent of
+// another team who attached the shared contact to their team by a chat handoff),
 // answers what its rule says (ruleStatuses), and never a 5xx. An operation without a
 // row fails the test, so a new route cannot ship without deciding who may call it.
 //
@@ -105,10 +106,11 @@ var authzMatrix = []authzRow{
 		})
 	}},
 
-	// Contacts: seen by those who see one of their conversations (admins: all).
-	{"getContact", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
-	{"patchContact", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchContactReq(c) }},
-	{"contactHistory", convViewers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
+	// Contacts: seen by those who see one of their conversations, or attached it to their
+	// team by a handoff (admins: all); renamed by admins and members of all its teams.
+	{"getContact", contactReaders, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
+	{"patchContact", contactRenamers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchContactReq(c) }},
+	{"contactHistory", contactReaders, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
 	{"logOnContact", convViewers, 201, func(x *authzEnv, c authzCaller) authzReq {
 		return x.contact(c).with(map[string]string{"body": "Called, left a voicemail", "team_id": x.team.ID})
 	}},

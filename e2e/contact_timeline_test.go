@@ -122,7 +122,7 @@ func TestChatHandoff(t *testing.T) {
 	if _, err := s.store.EnsureContact(ctx, optedOut); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.SetConsent(ctx, optedOut, true, time.Now(), `replied "STOP"`); err != nil {
+	if _, err := s.store.SetConsent(ctx, optedOut, s.team.ID, true, time.Now(), `replied "STOP"`); err != nil {
 		t.Fatal(err)
 	}
 	bc, err := s.store.EnsureContact(ctx, blocked)
@@ -130,7 +130,7 @@ func TestChatHandoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	yes := true
-	if _, err := s.store.UpdateContact(ctx, bc.ID, store.ContactPatch{Blocked: &yes}); err != nil {
+	if err := s.store.UpdateContact(ctx, bc.ID, store.ContactPatch{TeamID: s.team.ID, Blocked: &yes}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := newPhone()
@@ -449,4 +449,15 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// teamContact is the contact with this phone as the stack's team knows it (its
+// opt-out, block and defaults: contact_team_settings).
+func (s *stack) teamContact(phone string) (store.Contact, error) {
+	ctx := context.Background()
+	c, err := s.store.ContactByPhone(ctx, phone)
+	if err != nil {
+		return c, err
+	}
+	return s.store.ContactFor(ctx, c.ID, []string{s.team.ID}, false)
 }

@@ -47,7 +47,7 @@ func TestContacts(t *testing.T) {
 	// hidden team. zoe: only in the hidden team.
 	ana := s.seed(seed{status: conversation.StatusNew})
 	name, ref := "Ana Lima", "CRM-100_%"
-	if _, err := s.store.UpdateContact(ctx, ana.ContactID, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
+	if err := s.store.UpdateContact(ctx, ana.ContactID, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
 		t.Fatal(err)
 	}
 	carlPhone := "+1646" + newPhone()[5:] // another area code: ana's number is no prefix of it
@@ -123,9 +123,23 @@ func TestContacts(t *testing.T) {
 	}
 
 	// Changes.
-	if code := s.call("PATCH", "/v1/contacts/"+carl, me.token, map[string]any{"name": " Carl Jones ", "ref": "A-7", "blocked": true}, &d); code != http.StatusOK ||
-		d.Name != "Carl Jones" || d.Ref != "A-7" || !d.Blocked || d.OptedOut {
+	// Carl talked to the hidden team too: his name and ref are not this agent's alone
+	// to change (issue 13), and a refused request changes nothing, the block included.
+	var e apiError
+	if code := s.call("PATCH", "/v1/contacts/"+carl, me.token, map[string]any{"name": "Mallory's pick", "blocked": true}, &e); code != http.StatusForbidden ||
+		!strings.Contains(e.Error.Message, "every team") {
+		t.Errorf("an agent renames a contact another team shares: %d %q; want 403", code, e.Error.Message)
+	}
+	if got, _ := s.teamContact(carlPhone); got.Name != "" || got.Blocked {
+		t.Errorf("after the refused rename: %+v", got)
+	}
+	if code := s.call("PATCH", "/v1/contacts/"+carl, me.token, map[string]any{"blocked": true}, &d); code != http.StatusOK ||
+		!d.Blocked || d.OptedOut || len(d.Teams) != 1 || d.Teams[0].TeamID != s.team.ID {
 		t.Errorf("patch carl: %d %+v", code, d)
+	}
+	if code := s.call("PATCH", "/v1/contacts/"+carl, admin.token, map[string]any{"name": " Carl Jones ", "ref": "A-7"}, &d); code != http.StatusOK ||
+		d.Name != "Carl Jones" || d.Ref != "A-7" {
+		t.Errorf("admin renames carl: %d %+v", code, d)
 	}
 	if got := s.contacts(me, "A-7"); !slices.Equal(got, []string{carl}) {
 		t.Errorf("q=A-7 after the change: %v", got)

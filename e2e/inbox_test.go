@@ -174,7 +174,7 @@ func TestInboxes(t *testing.T) {
 
 	// The items carry what an inbox row shows.
 	name, ref := "Ana Lima", "CRM-77"
-	if _, err := s.store.UpdateContact(ctx, m3.ContactID, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
+	if err := s.store.UpdateContact(ctx, m3.ContactID, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
 		t.Fatal(err)
 	}
 	var page store.ConversationPage

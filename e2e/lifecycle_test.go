@@ -234,6 +234,7 @@ func (s *stack) startWorkerProcess(t *testing.T) *workerProcess {
 		"TEMPORAL_NAMESPACE="+s.cfg.TemporalNamespace, "TEXTDESK_TASK_QUEUE="+s.cfg.TaskQueue,
 		"PUBLIC_URL="+s.cfg.PublicURL, "TWILIO_ACCOUNT_SID="+s.cfg.TwilioAccountSID,
 		"TWILIO_AUTH_TOKEN="+s.cfg.TwilioAuthToken, "TWILIO_BASE_URL="+s.cfg.TwilioBaseURL, "LOG_LEVEL=warn",
+		"TEXTDESK_CALLER_KEY="+s.cfg.CallerKey,
 		"WORKER_METRICS_ADDR=") // no metrics server: parallel tests would share its port
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

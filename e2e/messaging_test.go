@@ -466,7 +466,6 @@ func TestSendRetriedAfterCrashReachesTwilioOnce(t *testing.T) {
 func TestTwilioErrorsClassified(t *testing.T) {
 	s := startStack(t, true, "")
 	s.fastSender()
-	ctx := context.Background()
 	invalid, unsubscribed, flaky := phoneEnding("0001"), phoneEnding("0002"), newPhone()
 	if err := s.emu.SetFaults(twilioemu.Faults{CreateErrors: map[string]int{"0001": 21211, "0002": 21610}}); err != nil {
 		t.Fatal(err)
@@ -486,10 +485,10 @@ func TestTwilioErrorsClassified(t *testing.T) {
 			t.Errorf("%s: emulator stored %d messages", c.phone, n)
 		}
 	}
-	if ct, err := s.store.ContactByPhone(ctx, unsubscribed); err != nil || !ct.OptedOut {
+	if ct, err := s.teamContact(unsubscribed); err != nil || !ct.OptedOut {
 		t.Errorf("21610: contact %+v; want opted out", ct)
 	}
-	if ct, _ := s.store.ContactByPhone(ctx, invalid); ct.OptedOut {
+	if ct, _ := s.teamContact(invalid); ct.OptedOut {
 		t.Error("21211 opted the contact out")
 	}
 
@@ -529,7 +528,7 @@ func TestOptOutKeywords(t *testing.T) {
 
 	s.inbound(customer, s.teamPhone, " Stop ")
 	eventually(t, "the contact opted out", func() bool {
-		ct, err := s.store.ContactByPhone(ctx, customer)
+		ct, err := s.teamContact(customer)
 		return err == nil && ct.OptedOut
 	})
 	s.messageIn(conv.ID, "STOP in the conversation", func(m store.Message) bool { return m.Body == " Stop " })
@@ -549,7 +548,7 @@ func TestOptOutKeywords(t *testing.T) {
 
 	s.inbound(customer, s.teamPhone, "start")
 	eventually(t, "the contact opted back in", func() bool {
-		ct, _ := s.store.ContactByPhone(ctx, customer)
+		ct, _ := s.teamContact(customer)
 		return !ct.OptedOut
 	})
 	welcome := s.reply(conv.ID, "Welcome back")
@@ -579,7 +578,7 @@ func TestRecordInboundKeywords(t *testing.T) {
 	}
 	sid := newSID()[:24]
 	optedOut := func() bool {
-		ct, _ := s.store.ContactByPhone(ctx, customer)
+		ct, _ := s.teamContact(customer)
 		return ct.OptedOut
 	}
 	if res := record(sid+"1", "UNSUBSCRIBE"); res.Consent != store.ConsentOptOut || !optedOut() {
@@ -706,7 +705,7 @@ func TestReserveSendSlot(t *testing.T) {
 	s.inbound(customer, s.teamPhone, "hi")
 	s.inbound(leaver, s.teamPhone, "hi")
 	conv, leaverConv := s.conversationWith(customer), s.conversationWith(leaver)
-	if _, err := s.store.SetConsent(ctx, leaver, true, time.Now().UTC(), "test"); err != nil {
+	if _, err := s.store.SetConsent(ctx, leaver, s.team.ID, true, time.Now().UTC(), "test"); err != nil {
 		t.Fatal(err)
 	}
 	base := time.Now().UTC()

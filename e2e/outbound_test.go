@@ -106,7 +106,7 @@ func TestAgentTextsCustomerFirst(t *testing.T) {
 		t.Fatalf("inbound STOP: %d %v", code, err)
 	}
 	eventually(t, "the contact opted out", func() bool {
-		c, err := s.store.ContactByPhone(ctx, customer)
+		c, err := s.teamContact(customer)
 		return err == nil && c.OptedOut
 	})
 	if ans, _ := post(alice, "", map[string]string{"team_id": s.team.ID, "to": customer, "body": "wait"}); ans.status != http.StatusConflict || !strings.Contains(string(ans.body), "opted out") {

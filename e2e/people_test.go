@@ -105,10 +105,11 @@ func TestPeopleAndLiveState(t *testing.T) {
 	// the excluded agent, nor counted for them.
 	restrictedPhone := newPhone()
 	var contactID string
-	if err := s.dbQueryRow(`INSERT INTO contacts (phone, default_visible_to) VALUES ($1, $2) RETURNING id`,
-		restrictedPhone, []string{member.user.ID}).Scan(&contactID); err != nil {
+	if err := s.dbQueryRow(`INSERT INTO contacts (phone) VALUES ($1) RETURNING id`, restrictedPhone).Scan(&contactID); err != nil {
 		t.Fatal(err)
 	}
+	s.exec(`INSERT INTO contact_team_settings (contact_id, team_id, default_visible_to) VALUES ($1, $2, $3)`,
+		contactID, s.team.ID, []string{member.user.ID})
 	conv2 := s.text(restrictedPhone, "private matter")
 	streams[member.user.ID].waitEvent("conversation_new", conv2)
 	conv3 := s.text(newPhone(), "another one")

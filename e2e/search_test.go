@@ -36,7 +36,7 @@ func TestSearchConversations(t *testing.T) {
 	s.seed(seed{team: other, phone: ada, status: active}) // the same customer in another team: never found
 	for contact, name := range map[string]string{adaNow.ContactID: "Ada Lovelace", grace.ContactID: "Grace Hopper", private.ContactID: "Ada Private"} {
 		ref := "REF-" + name[:3] + fmt.Sprint(time.Now().UnixNano())
-		if _, err := s.store.UpdateContact(ctx, contact, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
+		if err := s.store.UpdateContact(ctx, contact, store.ContactPatch{Name: &name, Ref: &ref}); err != nil {
 			t.Fatal(err)
 		}
 	}

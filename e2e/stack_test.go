@@ -23,6 +23,8 @@ import (
 const (
 	accountSID = "ACe2e00000000000000000000000000000"
 	authToken  = "e2eAuthToken0000000000000000000"
+	// callerKey signs workflow updates' callers (TEXTDESK_CALLER_KEY).
+	callerKey = "e2e-caller-key-0000000000000000000000"
 )
 
 // stack is one running textdesk (api + worker + emulator) for a test, on its own task
@@ -94,6 +96,7 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		PublicURL:         publicURL,
 		TwilioAccountSID:  accountSID,
 		TwilioAuthToken:   authToken,
+		CallerKey:         callerKey,
 		TwilioBaseURL:     emuServer.URL,
 		// As in production (config's default). Left zero, every worker start pruned
 		// every event of the shared database, racing with the tests' own events.

@@ -117,7 +117,7 @@ func (s *Store) SearchContacts(ctx context.Context, q ContactQuery) (ContactPage
 	if contacts != nil {
 		page.Contacts = contacts
 	}
-	return page, nil
+	return page, s.withTeamSettings(ctx, s.pool, page.Contacts, q.TeamIDs, q.All)
 }
 
 // escapeLike makes s match itself literally in a LIKE pattern.
@@ -177,78 +177,107 @@ func (s *Store) ContactConversations(ctx context.Context, contactID string, v Vi
 	return page, nil
 }
 
-// ContactPatch changes a contact; nil fields stay as they are.
+// ContactPatch changes a contact; nil fields stay as they are. Name and Ref are the
+// organisation's; the others are the settings of TeamID ("" for every team, an
+// admin's choice).
 type ContactPatch struct {
 	Name    *string
 	Ref     *string
+	TeamID  string
 	Blocked *bool
 	// OptedOut records an opt-out (or opt-in) at At, with ConsentReason, as a keyword
-	// would: opting out cancels the contact's pending scheduled messages.
+	// would: opting out cancels the team's pending scheduled messages to the contact.
 	OptedOut      *bool
 	At            time.Time
 	ConsentReason string
-	// DefaultVisibleTo replaces the contact's default visibility (user ids; empty
-	// clears it). Every id must be a user's.
+	// DefaultVisibleTo replaces the team's default visibility for the contact (user
+	// ids; empty clears it). Every id must be a user's.
 	DefaultVisibleTo *[]string
-	// DefaultAssignees replaces the contact's default assignment (user ids; empty
-	// clears it). Every id must be a user's, and when the contact's default visibility
-	// (after this change) is not empty, every default assignee must be on it.
+	// DefaultAssignees replaces the team's default assignment (user ids; empty clears
+	// it). Every id must be a user's, and when the default visibility (after this
+	// change) is not empty, every default assignee must be on it.
 	DefaultAssignees *[]string
 }
 
-// UpdateContact applies p and returns the contact afterwards.
-func (s *Store) UpdateContact(ctx context.Context, id string, p ContactPatch) (Contact, error) {
+func (p ContactPatch) perTeam() bool {
+	return p.Blocked != nil || p.OptedOut != nil || p.DefaultVisibleTo != nil || p.DefaultAssignees != nil
+}
+
+// UpdateContact applies p, in one transaction.
+func (s *Store) UpdateContact(ctx context.Context, id string, p ContactPatch) error {
 	if !validUUID(id) {
-		return Contact{}, conversation.Errorf(conversation.ENotFound, "contact not found")
+		return conversation.Errorf(conversation.ENotFound, "contact not found")
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return Contact{}, err
+		return err
 	}
 	defer tx.Rollback(ctx)
-	if p.DefaultVisibleTo != nil {
-		if err := checkUsers(ctx, tx, "default_visible_to", *p.DefaultVisibleTo); err != nil {
-			return Contact{}, err
-		}
-	}
-	if p.DefaultAssignees != nil {
-		if err := checkUsers(ctx, tx, "default_assignees", *p.DefaultAssignees); err != nil {
-			return Contact{}, err
+	for _, l := range []struct {
+		field string
+		ids   *[]string
+	}{{"default_visible_to", p.DefaultVisibleTo}, {"default_assignees", p.DefaultAssignees}} {
+		if l.ids != nil {
+			if err := checkUsers(ctx, tx, l.field, *l.ids); err != nil {
+				return err
+			}
 		}
 	}
 	var phone string
+	err = tx.QueryRow(ctx, `UPDATE contacts SET name = coalesce($2, name), ref = coalesce($3, ref), updated_at = now()
+		WHERE id = $1 RETURNING phone`, id, p.Name, p.Ref).Scan(&phone)
+	if err != nil {
+		return notFound(err, "contact")
+	}
+	if !p.perTeam() {
+		return tx.Commit(ctx)
+	}
+	teams, err := settingTeams(ctx, tx, p.TeamID)
+	if err != nil {
+		return err
+	}
+	for _, team := range teams {
+		if err := updateTeamSettings(ctx, tx, id, team, phone, p); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// updateTeamSettings applies p's per-team fields to one team's settings.
+func updateTeamSettings(ctx context.Context, tx pgx.Tx, contactID, teamID, phone string, p ContactPatch) error {
 	var optedOut bool
 	var hidden *string // a default assignee left off the default visibility, if any
-	// The row lock the UPDATE takes makes the check of the result race-free: two
+	if _, err := tx.Exec(ctx, `INSERT INTO contact_team_settings (contact_id, team_id) VALUES ($1, $2)
+		ON CONFLICT (contact_id, team_id) DO NOTHING`, contactID, teamID); err != nil {
+		return err
+	}
+	// The row lock the update takes makes the check of the result race-free: two
 	// requests changing the two lists at once cannot leave an assignee off the list.
-	err = tx.QueryRow(ctx, `UPDATE contacts SET name = coalesce($2, name), ref = coalesce($3, ref),
-			blocked = coalesce($4, blocked), default_visible_to = coalesce($5::uuid[], default_visible_to),
-			default_assignees = coalesce($6::uuid[], default_assignees), updated_at = now()
-		WHERE id = $1 RETURNING phone, opted_out,
-			(SELECT a::text FROM unnest(default_assignees) WITH ORDINALITY AS x (a, n)
+	err := tx.QueryRow(ctx, `UPDATE contact_team_settings SET blocked = coalesce($3, blocked),
+			default_visible_to = coalesce($4::uuid[], default_visible_to),
+			default_assignees = coalesce($5::uuid[], default_assignees), updated_at = now()
+		WHERE contact_id = $1 AND team_id = $2
+		RETURNING opted_out, (SELECT a::text FROM unnest(default_assignees) WITH ORDINALITY AS x (a, n)
 			 WHERE default_visible_to <> '{}' AND NOT (a = ANY (default_visible_to)) ORDER BY n LIMIT 1)`,
-		id, p.Name, p.Ref, p.Blocked, p.DefaultVisibleTo, p.DefaultAssignees).Scan(&phone, &optedOut, &hidden)
+		contactID, teamID, p.Blocked, p.DefaultVisibleTo, p.DefaultAssignees).Scan(&optedOut, &hidden)
 	if err != nil {
-		return Contact{}, notFound(err, "contact")
+		return err
 	}
 	if hidden != nil {
 		if p.DefaultAssignees != nil {
-			return Contact{}, conversation.Errorf(conversation.EUnprocessable,
+			return conversation.Errorf(conversation.EUnprocessable,
 				"default_assignees: user %s is not in the contact's default_visible_to, so could not see the conversations assigned to them; add them to default_visible_to (in the same request) or leave them out", *hidden)
 		}
-		return Contact{}, conversation.Errorf(conversation.EUnprocessable,
+		return conversation.Errorf(conversation.EUnprocessable,
 			"default_visible_to: user %s is one of the contact's default_assignees and must stay able to see its conversations; include them, or remove them from default_assignees (in the same request)", *hidden)
 	}
 	if p.OptedOut != nil && *p.OptedOut != optedOut {
-		if _, err := setConsent(ctx, tx, phone, *p.OptedOut, p.At, p.ConsentReason); err != nil {
-			return Contact{}, err
+		if _, err := setConsent(ctx, tx, phone, teamID, *p.OptedOut, p.At, p.ConsentReason); err != nil {
+			return err
 		}
 	}
-	c, err := scanContact(tx.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts ct WHERE ct.id = $1`, id))
-	if err != nil {
-		return Contact{}, err
-	}
-	return c, tx.Commit(ctx)
+	return nil
 }
 
 // checkUsers refuses (422, naming it) the first of ids that is not a user's id.

@@ -84,7 +84,7 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 		// A new conversation starts with its contact's default visibility, and with
 		// those of the contact's default assignees it may go to (defaultAssigneesSQL).
 		err = s.pool.QueryRow(ctx, `INSERT INTO conversations (id, team_id, contact_id, team_number, status, visible_to, default_assignees)
-			VALUES ($1, $2, $3, $4, $5, (SELECT default_visible_to FROM contacts WHERE id = $3), `+defaultAssigneesSQL+`)
+			VALUES ($1, $2, $3, $4, $5, coalesce((SELECT default_visible_to FROM contact_team_settings WHERE contact_id = $3 AND team_id = $2), '{}'), `+defaultAssigneesSQL+`)
 			ON CONFLICT (team_id, contact_id) WHERE status <> 'closed' DO NOTHING
 			RETURNING id`, uuid.NewString(), teamID, contactID, teamNumber, status).Scan(&id)
 		created = err == nil
@@ -106,14 +106,14 @@ func (s *Store) OpenConversation(ctx context.Context, teamID, contactID, teamNum
 }
 
 // defaultAssigneesSQL is the default assignment of a new conversation of contact $3 in
-// team $2: the contact's default assignees, in its order, who are members of the team
+// team $2: the team's default assignees for the contact (contact_team_settings), in its order, who are members of the team
 // (a user's memberships go with the user) and, when the contact's new conversations
 // are restricted (its default_visible_to becomes the conversation's visible_to), on
 // that list: assignees are always people who may see the conversation. Empty when none
 // qualify; the conversation is then routed as any other.
 const defaultAssigneesSQL = `(SELECT coalesce(array_agg(d.user_id ORDER BY d.n), '{}')
-	FROM contacts dc, unnest(dc.default_assignees) WITH ORDINALITY AS d (user_id, n)
-	WHERE dc.id = $3
+	FROM contact_team_settings dc, unnest(dc.default_assignees) WITH ORDINALITY AS d (user_id, n)
+	WHERE dc.contact_id = $3 AND dc.team_id = $2
 	  AND EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $2 AND m.user_id = d.user_id)
 	  AND (dc.default_visible_to = '{}' OR d.user_id = ANY (dc.default_visible_to)))`
 
@@ -150,6 +150,14 @@ func (s *Store) Conversation(ctx context.Context, id string) (Conversation, erro
 type ConversationPage struct {
 	Conversations []Conversation `json:"conversations"`
 	NextCursor    string         `json:"next_cursor,omitempty"`
+}
+
+// LastAssignees is who was on the conversation in its last saved state (for a closed
+// one: when it closed), which conversation_assignees no longer holds.
+func (s *Store) LastAssignees(ctx context.Context, id string) ([]string, error) {
+	var users []string
+	err := s.pool.QueryRow(ctx, `SELECT last_assignees::text[] FROM conversations WHERE id = $1`, id).Scan(&users)
+	return users, notFound(err, "conversation")
 }
 
 // OpenConversationOf returns the contact's open conversation in a team, if any.
@@ -213,10 +221,10 @@ func (s *Store) SaveConversation(ctx context.Context, st conversation.State) err
 			next_action_since = $5, last_message_at = $6, closed_at = $7, close_reason = nullif($8, ''),
 			wrap_up_reason = nullif($9, ''),
 			deleted_at = CASE WHEN $8 = 'deleted' THEN coalesce(deleted_at, now()) ELSE deleted_at END,
-			version = $10, visible_to = $11, updated_at = now()
+			version = $10, visible_to = $11, last_assignees = $12::uuid[], updated_at = now()
 		WHERE id = $1 AND version < $10`,
 		st.ID, st.TeamID, st.Status, st.NextAction, st.NextActionSince, nullTime(st.LastMessageAt),
-		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version, nonNil(st.VisibleTo))
+		nullTime(st.ClosedAt), st.CloseReason, st.WrapUpReason, st.Version, nonNil(st.VisibleTo), nonNil(st.Assignees))
 	if err != nil {
 		if isUniqueViolation(err, "conversations_one_open") {
 			return conversation.Errorf(conversation.EConflict, "the contact already has an open conversation in that team")

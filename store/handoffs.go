@@ -81,10 +81,17 @@ func (s *Store) createHandoff(ctx context.Context, n NewHandoff) (Handoff, Conta
 	if err != nil {
 		return Handoff{}, Contact{}, false, err
 	}
-	if c.OptedOut || c.Blocked {
-		why := "has opted out of messages"
-		if c.Blocked {
-			why = "is blocked"
+	// Only this team's consent and block count (Twilio's opt-out is per sender); the
+	// refusal says nothing of other teams'.
+	t, err := scanTeamSettings(tx.QueryRow(ctx, `SELECT `+teamSettingsColumns+` FROM contact_team_settings cs
+		WHERE cs.contact_id = $1 AND cs.team_id = $2 FOR SHARE`, c.ID, n.TeamID))
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Handoff{}, Contact{}, false, err
+	}
+	if t.OptedOut || t.Blocked {
+		why := "has opted out of this team's texts"
+		if t.Blocked {
+			why = "is blocked by this team"
 		}
 		return Handoff{}, Contact{}, false, conversation.Errorf(conversation.EConflict,
 			"%s %s; a handoff cannot give consent to texts (after STOP, the customer opts back in by texting START)", c.Phone, why)

@@ -70,6 +70,13 @@ func scanMessage(row interface{ Scan(...any) error }, extra ...any) (Message, er
 	return m, err
 }
 
+// InboundStored says whether the inbound message with this Twilio MessageSid is stored.
+func (s *Store) InboundStored(ctx context.Context, sid string) (bool, error) {
+	var stored bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = $1 AND direction = 'inbound')`, sid).Scan(&stored)
+	return stored, err
+}
+
 // InsertInbound stores an inbound message once per Twilio MessageSid. duplicate is true
 // when Twilio retried a webhook we had already stored; id is then the first copy's id.
 func (s *Store) InsertInbound(ctx context.Context, m Message) (id string, duplicate bool, err error) {
@@ -121,7 +128,13 @@ func (s *Store) RecordInbound(ctx context.Context, m Message, o InboundOptions) 
 		return "", false, err
 	}
 	if o.Consent == ConsentOptOut || o.Consent == ConsentOptIn {
-		if _, err := setConsent(ctx, tx, m.From, o.Consent == ConsentOptOut, m.CreatedAt, o.ConsentReason); err != nil {
+		// The keyword is for the sender it was texted to: the team owning that number.
+		var team string
+		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT team_id FROM team_numbers WHERE number = $1),
+				(SELECT team_id FROM conversations WHERE id = $2))::text`, m.To, m.ConversationID).Scan(&team); err != nil {
+			return "", false, err
+		}
+		if _, err := setConsent(ctx, tx, m.From, team, o.Consent == ConsentOptOut, m.CreatedAt, o.ConsentReason); err != nil {
 			return "", false, err
 		}
 	}
@@ -156,9 +169,14 @@ func (s *Store) InsertOutbound(ctx context.Context, m Message, scheduledID strin
 	if scheduledID != "" {
 		var status string
 		var optedOut, blocked, deleted bool
-		err := tx.QueryRow(ctx, `SELECT sm.status, ct.opted_out, ct.blocked, c.deleted_at IS NOT NULL
-			FROM scheduled_messages sm JOIN contacts ct ON ct.id = sm.contact_id
-			JOIN conversations c ON c.id = $2
+		// Consent is the sending number's team's, a block the conversation's team's.
+		err := tx.QueryRow(ctx, `SELECT sm.status, coalesce(consent.opted_out, false), coalesce(block.blocked, false),
+				c.deleted_at IS NOT NULL
+			FROM scheduled_messages sm JOIN conversations c ON c.id = $2
+			LEFT JOIN team_numbers tn ON tn.number = c.team_number
+			LEFT JOIN contact_team_settings consent ON consent.contact_id = sm.contact_id
+				AND consent.team_id = coalesce(tn.team_id, c.team_id)
+			LEFT JOIN contact_team_settings block ON block.contact_id = sm.contact_id AND block.team_id = c.team_id
 			WHERE sm.id = $1 FOR UPDATE OF sm`, scheduledID, m.ConversationID).Scan(&status, &optedOut, &blocked, &deleted)
 		if err != nil {
 			return "", notFound(err, "scheduled message")
@@ -223,8 +241,12 @@ type OutboundToSend struct {
 func (s *Store) MessageForSend(ctx context.Context, id string) (OutboundToSend, error) {
 	var o OutboundToSend
 	m, err := scanMessage(s.pool.QueryRow(ctx, `SELECT `+messageColumns+`, messages.send_attempts,
-			ct.opted_out, ct.blocked, coalesce(ct.consent_reason, '')
-		FROM messages JOIN conversations c ON c.id = messages.conversation_id JOIN contacts ct ON ct.id = c.contact_id
+			coalesce(consent.opted_out, false), coalesce(block.blocked, false), coalesce(consent.consent_reason, '')
+		FROM messages JOIN conversations c ON c.id = messages.conversation_id
+		LEFT JOIN team_numbers tn ON tn.number = messages.from_number
+		LEFT JOIN contact_team_settings consent ON consent.contact_id = c.contact_id
+			AND consent.team_id = coalesce(tn.team_id, c.team_id)
+		LEFT JOIN contact_team_settings block ON block.contact_id = c.contact_id AND block.team_id = c.team_id
 		WHERE messages.id = $1 AND messages.direction = 'outbound'`, id),
 		&o.SendAttempts, &o.ContactOptedOut, &o.ContactBlocked, &o.ConsentReason)
 	if err != nil {
@@ -299,6 +321,10 @@ type StatusOutcome struct {
 	Found     bool
 	MessageID string
 	To        string // the recipient
+	From      string // our sender number
+	// CreatedAt: when the message was written, which is when a 21610 it reports was
+	// true (SenderOptOut).
+	CreatedAt time.Time
 	// Status is the message's status afterwards; Changed says whether it moved.
 	Status  string
 	Changed bool
@@ -338,8 +364,9 @@ func (s *Store) ApplyStatus(ctx context.Context, u StatusUpdate) (StatusOutcome,
 			delivered_at = CASE WHEN $2 = 'delivered' THEN coalesce(m.delivered_at, now()) ELSE m.delivered_at END,
 			updated_at = now()
 		FROM target WHERE m.id = target.id
-		RETURNING m.id, m.conversation_id, m.author_id, m.to_number, target.status, m.status`,
-		u.SID, u.Status, u.ErrorCode, u.ErrorMessage, messageID).Scan(&out.MessageID, &conversationID, &author, &out.To, &old, &out.Status)
+		RETURNING m.id, m.conversation_id, m.author_id, m.to_number, m.from_number, m.created_at, target.status, m.status`,
+		u.SID, u.Status, u.ErrorCode, u.ErrorMessage, messageID).Scan(&out.MessageID, &conversationID, &author, &out.To,
+		&out.From, &out.CreatedAt, &old, &out.Status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, nil
 	}

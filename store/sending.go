@@ -118,10 +118,12 @@ func (s *Store) ReserveSendSlot(ctx context.Context, messageID string, defaultRa
 	}
 	// Earlier messages that will be sent (not to contacts who opted out or are blocked).
 	rows, err := tx.Query(ctx, `SELECT m.id, m.segments FROM messages m
-			JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
+			JOIN conversations c ON c.id = m.conversation_id
+			LEFT JOIN team_numbers tn ON tn.number = m.from_number
 		WHERE m.from_number = $1 AND m.direction = 'outbound' AND m.send_slot_at IS NULL AND m.twilio_sid IS NULL
 		  AND m.status = 'queued' AND m.created_at > clock_timestamp() - make_interval(secs => $4::float8)
-		  AND (m.created_at, m.id) < ($2, $3::uuid) AND NOT ct.opted_out AND NOT ct.blocked
+		  AND (m.created_at, m.id) < ($2, $3::uuid) AND NOT EXISTS (SELECT 1 FROM contact_team_settings cs WHERE cs.contact_id = c.contact_id
+		      AND ((cs.team_id = coalesce(tn.team_id, c.team_id) AND cs.opted_out) OR (cs.team_id = c.team_id AND cs.blocked)))
 		ORDER BY m.created_at, m.id`, sender, createdAt, messageID, window.Seconds())
 	if err != nil {
 		return 0, err

@@ -13,6 +13,9 @@ type Action struct {
 	// later one (it must equal the workflow's conversation id).
 	ConversationID string
 	Caller         conversation.Caller
+	// CallerSig is the API's signature of Caller for this conversation and update
+	// (CallerMAC); the validator refuses an update whose caller it does not verify.
+	CallerSig string `json:",omitempty"`
 
 	MessageID string   // reply, note, wrap-up closing message: the new message's id
 	Body      string   // reply, note, wrap-up closing message, schedule

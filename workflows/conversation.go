@@ -229,6 +229,9 @@ func (w *conversationWorkflow) validate(ctx workflow.Context, update string, a A
 	if a.ConversationID != w.state.ID {
 		return domainError(conversation.Errorf(conversation.EConflict, "conversation is closed; it is read-only"))
 	}
+	if err := w.verifyCaller(ctx, update, a); err != nil {
+		return domainError(err)
+	}
 	ev := a.event(update, workflow.Now(ctx))
 	if ev == nil {
 		return domainError(conversation.Errorf(conversation.EInvalid, "unknown action %q", update))

@@ -36,6 +36,8 @@ func applyDevDefaults() {
 	}
 	setDefault("TWILIO_ACCOUNT_SID", devAccountSID)
 	setDefault("TWILIO_AUTH_TOKEN", devAuthToken)
+	// Dev only, as the token above: anyone reading this repository knows it.
+	setDefault("TEXTDESK_CALLER_KEY", "dev-only-caller-key-not-a-secret-0123456789")
 	setDefault("EMULATOR_ADDR", "127.0.0.1:8081")
 	setDefault("TWILIO_BASE_URL", "http://"+os.Getenv("EMULATOR_ADDR"))
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/worker"
+	"github.com/textdesk/textdesk/workflows"
 )
 
 // DialTemporal connects to the Temporal frontend named in cfg, without metrics.
@@ -73,7 +74,8 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 		st.Close()
 		return nil, err
 	}
-	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter}
+	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter,
+		CallerKey: []byte(cfg.CallerKey)}
 	return &connection{store: st, temporal: tc, dispatch: d, metrics: reg, flush: flush}, nil
 }
 
@@ -87,7 +89,7 @@ func (c *connection) Close() {
 // receives the bound address once the listener is open.
 func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) (err error) {
 	defer func() { err = ignoreShutdown(ctx, err) }()
-	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN"); err != nil {
+	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN", "TEXTDESK_CALLER_KEY"); err != nil {
 		return err
 	}
 	conn, err := connect(ctx, cfg, log, "api")
@@ -116,9 +118,10 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 // cfg.WorkerMetricsAddr/metrics unless that is empty.
 func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
 	defer func() { err = ignoreShutdown(ctx, err) }()
-	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
+	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TEXTDESK_CALLER_KEY"); err != nil {
 		return err
 	}
+	workflows.SetCallerKey([]byte(cfg.CallerKey))
 	conn, err := connect(ctx, cfg, log, "worker")
 	if err != nil {
 		return err
