@@ -37,8 +37,10 @@ import (
 const (
 	AccountSID = "ACb0000000000000000000000000000000"
 	AuthToken  = "loadgenAuthToken000000000000000"
-	TaskQueue  = "textdesk-bench"
-	Namespace  = "default"
+	// CallerKey signs workflow updates' callers (TEXTDESK_CALLER_KEY); harness-only.
+	CallerKey = "loadgen-only-caller-key-not-a-secret-0123"
+	TaskQueue = "textdesk-bench"
+	Namespace = "default"
 )
 
 // Options configures Start.
@@ -132,6 +134,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"TWILIO_BASE_URL="+s.EmulatorURL,
 		"TWILIO_ACCOUNT_SID="+AccountSID,
 		"TWILIO_AUTH_TOKEN="+AuthToken,
+		"TEXTDESK_CALLER_KEY="+CallerKey,
 		"LOG_LEVEL=warn",
 		"WORKER_METRICS_ADDR=", // a worker restarted while the old one's port lingers must not fail
 	)
