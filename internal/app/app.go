@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,9 +108,12 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		Stopping:        ctx.Done(),
 		SessionIdle:     cfg.SessionIdleTimeout,
 		SessionLifetime: cfg.SessionLifetime,
+		WriteTimeout:    cfg.WriteTimeout,
+		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
+			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota},
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
-	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
+	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready, apiTimeouts(cfg))
 }
 
 // RunWorker runs the Temporal worker until ctx is done, and serves its metrics at
@@ -158,7 +162,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", telemetry.Handler(conn.metrics, mlog))
 		go func() {
-			err := serve(ctx, ln, mux)
+			err := serve(ctx, ln, mux, timeouts{read: 10 * time.Second, write: 30 * time.Second, idle: 2 * time.Minute})
 			if err != nil {
 				mlog.Error("metrics server stopped", "error", err)
 			}
@@ -238,7 +242,7 @@ func RunEmulator(ctx context.Context, cfg config.Config, log *slog.Logger) error
 }
 
 // serveHTTP serves h on addr until ctx is done, then drains in-flight requests.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready chan<- string) error {
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready chan<- string, t timeouts) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -247,12 +251,22 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	return serve(ctx, ln, h)
+	return serve(ctx, ln, h, t)
+}
+
+// timeouts are an http.Server's; zero fields: ReadHeaderTimeout 10 s, no other.
+type timeouts struct{ readHeader, read, write, idle time.Duration }
+
+// apiTimeouts bound how long a slow or idle client holds an api connection (the
+// event stream lifts the read and write deadlines for itself).
+func apiTimeouts(cfg config.Config) timeouts {
+	return timeouts{readHeader: cfg.ReadHeaderTimeout, read: cfg.ReadTimeout, write: cfg.WriteTimeout, idle: cfg.IdleTimeout}
 }
 
 // serve serves h on ln until ctx is done, then drains in-flight requests.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+func serve(ctx context.Context, ln net.Listener, h http.Handler, t timeouts) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: cmp.Or(t.readHeader, 10*time.Second),
+		ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/textdesk/textdesk/config"
+)
+
+// rawCall makes a request through the validating client and returns the answer with its
+// headers; the body is read and closed.
+func (s *stack) rawCall(ctx context.Context, method, path, token, body string) (*http.Response, string) {
+	s.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, s.apiURL+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.apiClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, string(raw)
+}
+
+// A credential past its limit on an expensive route gets 429 with Retry-After and a
+// message naming the limit; another credential is not affected, and cheap routes of
+// the same credential still answer until the general limit.
+func TestLimitRatePerCredential(t *testing.T) {
+	s := startStackWith(t, stackOptions{chatOn: true, configure: func(c *config.Config) {
+		c.ExpensiveRateLimit, c.RateLimit = 3, 8
+	}})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if resp, body := s.rawCall(ctx, "GET", "/v1/search?name=zzz", s.agentTok, ""); resp.StatusCode != 200 {
+			t.Fatalf("search %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	resp, body := s.rawCall(ctx, "GET", "/v1/search?name=zzz", s.agentTok, "")
+	secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != 429 || secs < 1 || secs > 60 || !strings.Contains(body, "too_many_requests") || !strings.Contains(body, "3 requests per minute") {
+		t.Fatalf("4th search: %d Retry-After %q %s; want 429 naming the limit of 3", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	// Another credential has its own budget.
+	_, other := s.addUser(ctx, s.team.ID, "other")
+	if resp, body := s.rawCall(ctx, "GET", "/v1/search?name=zzz", other, ""); resp.StatusCode != 200 {
+		t.Errorf("another token's search: %d %s", resp.StatusCode, body)
+	}
+	// Cheap routes go on until the general limit (8: 4 searches counted, 4 more).
+	for i := 0; i < 4; i++ {
+		if resp, body := s.rawCall(ctx, "GET", "/v1/me", s.agentTok, ""); resp.StatusCode != 200 {
+			t.Fatalf("GET /v1/me %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if resp, body := s.rawCall(ctx, "GET", "/v1/me", s.agentTok, ""); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("9th request: %d %s; want 429 with Retry-After", resp.StatusCode, body)
+	}
+}
+
+// A user may hold a bounded number of event streams open; one more is 429 and closing
+// one makes room.
+func TestLimitEventStreamsPerUser(t *testing.T) {
+	s := startStackWith(t, stackOptions{chatOn: true, configure: func(c *config.Config) { c.MaxStreamsPerUser = 2 }})
+	open := func() (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", s.apiURL+"/v1/events", nil)
+		req.Header.Set("Authorization", "Bearer "+s.agentTok)
+		resp, err := s.apiClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, cancel
+	}
+	var cancels []context.CancelFunc
+	for i := 0; i < 2; i++ {
+		resp, cancel := open()
+		cancels = append(cancels, cancel)
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, cancel := open()
+	raw, _ := io.ReadAll(resp.Body)
+	cancel()
+	if resp.StatusCode != 429 || !strings.Contains(string(raw), "at most 2 event streams") {
+		t.Fatalf("third stream: %d %s; want 429 naming the cap", resp.StatusCode, raw)
+	}
+	cancels[0]()
+	eventually(t, "a closed stream frees its place", func() bool {
+		resp, cancel := open()
+		defer cancel()
+		return resp.StatusCode == 200
+	})
+	cancels[1]()
+}
