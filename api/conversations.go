@@ -171,7 +171,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"variables" go with "template_id", not with "body"`))
 		return
 	case req.Body != nil:
-		if err := conversation.ValidateBody(*req.Body); err != nil {
+		if err := conversation.ValidateText(*req.Body); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -215,7 +215,7 @@ func (s *Server) renderReply(r *http.Request, c store.Conversation, templateID s
 	if err != nil {
 		return "", err
 	}
-	if err := conversation.ValidateBody(body); err != nil {
+	if err := conversation.ValidateText(body); err != nil {
 		return "", conversation.Errorf(conversation.ErrorCode(err), "template %q with these variables: %s", t.Name, conversation.ErrorMessage(err))
 	}
 	return body, nil
@@ -228,7 +228,7 @@ func (s *Server) postNote(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := conversation.ValidateBody(req.Body); err != nil {
+	if err := conversation.ValidateText(req.Body); err != nil {
 		writeError(w, r, err)
 		return
 	}

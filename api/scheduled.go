@@ -51,7 +51,7 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
 		return
 	}
-	if err := conversation.ValidateBody(req.Body); err != nil {
+	if err := conversation.ValidateText(req.Body); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -7,8 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/workflows"
 )
 
 // rawCall makes a request through the validating client and returns the answer with its
@@ -102,4 +108,60 @@ func TestLimitEventStreamsPerUser(t *testing.T) {
 		return resp.StatusCode == 200
 	})
 	cancels[1]()
+}
+
+// A conversation's pending scheduled messages are capped by their text's bytes (422
+// naming the cap), and no update result in its history carries the conversation's
+// state: before, ~350 such messages grew one result past Temporal's payload limit.
+func TestLimitScheduledBytes(t *testing.T) {
+	s := startStack(t, true, "")
+	ctx := context.Background()
+	to := newPhone()
+	big := strings.Repeat("😀", conversation.MaxBodyLength) // 4000 bytes
+	fits := conversation.MaxScheduledBytes / len(big)
+	sendAt := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	var convID string
+	for i := 0; i <= fits; i++ {
+		var out struct {
+			ConversationID string `json:"conversation_id"`
+		}
+		status := s.call("POST", "/v1/scheduled-messages", s.agentTok, map[string]any{
+			"team_id": s.team.ID, "to": to, "body": big, "send_at": sendAt}, &out)
+		if i < fits {
+			if status != 201 {
+				t.Fatalf("scheduled message %d: %d; want 201", i, status)
+			}
+			convID = out.ConversationID
+			continue
+		}
+		resp, body := s.rawCall(ctx, "POST", "/v1/scheduled-messages", s.agentTok,
+			`{"team_id":"`+s.team.ID+`","to":"`+to+`","body":"`+big+`","send_at":"`+sendAt+`"}`)
+		if resp.StatusCode != 422 || !strings.Contains(body, strconv.Itoa(conversation.MaxScheduledBytes)) {
+			t.Fatalf("past the cap: %d %s; want 422 naming %d bytes", resp.StatusCode, body, conversation.MaxScheduledBytes)
+		}
+	}
+	var list struct {
+		Scheduled []any `json:"scheduled"`
+	}
+	if s.call("GET", "/v1/conversations/"+convID+"/scheduled", s.agentTok, nil, &list); len(list.Scheduled) != fits {
+		t.Errorf("pending = %d; want %d (the refused one not stored)", len(list.Scheduled), fits)
+	}
+	c := s.temporal(t)
+	it := c.GetWorkflowHistory(ctx, workflows.WorkflowID(convID), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	updates := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done := ev.GetWorkflowExecutionUpdateCompletedEventAttributes(); done != nil {
+			updates++
+			if n := proto.Size(done.GetOutcome()); n > 1024 {
+				t.Errorf("update result of %d bytes in the history; want a small one", n)
+			}
+		}
+	}
+	if updates != fits {
+		t.Errorf("%d completed updates in the history; want %d", updates, fits)
+	}
 }

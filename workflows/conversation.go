@@ -229,7 +229,7 @@ func (w *conversationWorkflow) validate(ctx workflow.Context, update string, a A
 	if a.ConversationID != w.state.ID {
 		return domainError(conversation.Errorf(conversation.EConflict, "conversation is closed; it is read-only"))
 	}
-	ev := a.event(update, workflow.Now(ctx))
+	ev := capped(a.event(update, workflow.Now(ctx)), true) // new requests meet the caps
 	if ev == nil {
 		return domainError(conversation.Errorf(conversation.EInvalid, "unknown action %q", update))
 	}
@@ -251,13 +251,32 @@ func (w *conversationWorkflow) act(ctx workflow.Context, update string, a Action
 			return ActionResult{}, err
 		}
 	}
+	ev := a.event(update, workflow.Now(ctx))
+	if update == UpdateSchedule {
+		// Schedules accepted before the caps existed replay without them.
+		ev = capped(ev, workflow.GetVersion(ctx, changeScheduledCaps, workflow.DefaultVersion, 1) >= 1)
+	}
 	// Re-checked under the lock: the state may have moved since the validator ran
 	// (e.g. the offer expired at the instant the agent accepted).
-	if err := w.apply(ctx, a.event(update, workflow.Now(ctx))); err != nil {
+	if err := w.apply(ctx, ev); err != nil {
 		return ActionResult{}, domainError(err)
 	}
 	w.wake.SendAsync(true)
-	return ActionResult{State: w.state}, nil
+	// A small answer: the whole state in every update result grew the history by its
+	// size at each action (the API reads the conversation from Postgres instead).
+	return ActionResult{Status: w.state.Status, Version: w.state.Version}, nil
+}
+
+// changeScheduledCaps names the scheduled-message caps (GetVersion).
+const changeScheduledCaps = "scheduled-caps"
+
+// capped turns on the scheduled-message caps of a ScheduleRequested; other events pass.
+func capped(ev conversation.Event, on bool) conversation.Event {
+	if sr, ok := ev.(conversation.ScheduleRequested); ok {
+		sr.Capped = on
+		return sr
+	}
+	return ev
 }
 
 func (w *conversationWorkflow) applyLogged(ctx workflow.Context, ev conversation.Event) {
