@@ -87,17 +87,27 @@ func (s *Server) visibleConversation(r *http.Request) (store.Conversation, error
 
 type conversationWithMessages struct {
 	store.Conversation
-	Messages []store.Message `json:"messages"`
+	// Messages are the latest ones, oldest first; MessagesCursor (when there are older
+	// ones) continues with GET .../messages?order=newest&cursor=.
+	Messages       []store.Message `json:"messages"`
+	MessagesCursor *string         `json:"messages_cursor"`
 }
 
-// getConversation: GET /v1/conversations/{id}
+// getConversation: GET /v1/conversations/{id}?messages_limit= — the conversation and
+// its latest messages (default 50, at most 200): a long conversation is read in pages,
+// never all at once.
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
+	limit, err := intParam(r, "messages_limit", defaultPageSize, maxPageSize)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	c, err := s.visibleConversation(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	msgs, err := s.Store.Messages(r.Context(), c.ID)
+	page, err := s.Store.MessagesPage(r.Context(), c.ID, store.MessagesNewestFirst, "", limit)
 	if err == nil {
 		one := []store.Conversation{c}
 		err = s.withUnread(r, one)
@@ -107,7 +117,25 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, conversationWithMessages{Conversation: c, Messages: msgs})
+	slices.Reverse(page.Messages)
+	out := conversationWithMessages{Conversation: c, Messages: page.Messages}
+	if page.NextCursor != "" {
+		out.MessagesCursor = &page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// intParam reads a whole-number query parameter from 1 to max (def when absent).
+func intParam(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, conversation.Errorf(conversation.EInvalid, "%s must be a whole number from 1 to %d", name, max)
+	}
+	return n, nil
 }
 
 // listMessages: GET /v1/conversations/{id}/messages?order=oldest|newest&cursor=&limit=

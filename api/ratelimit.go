@@ -24,6 +24,8 @@ type Limits struct {
 	StreamsPerUser int
 	// DailySendQuota: a team's messages per UTC day when it sets no quota of its own.
 	DailySendQuota int
+	// SearchContacts: customers a conversation search may match (more: 422, type more).
+	SearchContacts int
 }
 
 const (
@@ -31,6 +33,7 @@ const (
 	defaultExpensivePerMinute = 60
 	defaultStreamsPerUser     = 5
 	defaultDailySendQuota     = 5000
+	defaultSearchContacts     = 1000
 	rateWindow                = time.Minute
 	// maxRequestBody caps every request body, whatever the handler reads it with
 	// (decodeJSON and the webhooks cap lower still).
@@ -102,3 +105,4 @@ func credentialKeyOf(r *http.Request) string {
 	}
 	return "token:" + c.tokenID
 }
+func (l Limits) searchContacts() int { return cmp.Or(l.SearchContacts, defaultSearchContacts) }

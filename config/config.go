@@ -58,6 +58,8 @@ type Config struct {
 	RateLimit          int `env:"API_RATE_LIMIT_PER_MINUTE" envDefault:"600"`
 	ExpensiveRateLimit int `env:"API_EXPENSIVE_RATE_LIMIT_PER_MINUTE" envDefault:"60"`
 	MaxStreamsPerUser  int `env:"API_MAX_EVENT_STREAMS_PER_USER" envDefault:"5"`
+	// SearchMaxContacts: customers one conversation search may match (GET /v1/search).
+	SearchMaxContacts int `env:"API_SEARCH_MAX_CONTACTS" envDefault:"1000"`
 	// http.Server timeouts of the api. Event streams lift the read and write deadlines
 	// for themselves and extend the write deadline at every write.
 	ReadHeaderTimeout time.Duration `env:"API_READ_HEADER_TIMEOUT" envDefault:"10s"`
@@ -118,8 +120,8 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("TEXTDESK_SESSION_IDLE_TIMEOUT (%s) must be at least 5m and at most TEXTDESK_SESSION_LIFETIME (%s)",
 			c.SessionIdleTimeout, c.SessionLifetime)
 	}
-	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.DailySendQuota < 0 {
-		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER must be at least 1, TEXTDESK_DAILY_SEND_QUOTA at least 0")
+	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.DailySendQuota < 0 {
+		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS must be at least 1, TEXTDESK_DAILY_SEND_QUOTA at least 0")
 	}
 	for name, d := range map[string]time.Duration{"API_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "API_READ_TIMEOUT": c.ReadTimeout,
 		"API_WRITE_TIMEOUT": c.WriteTimeout, "API_IDLE_TIMEOUT": c.IdleTimeout} {

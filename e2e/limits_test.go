@@ -14,6 +14,7 @@ import (
 
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/workflows"
 )
 
@@ -164,4 +165,91 @@ func TestLimitScheduledBytes(t *testing.T) {
 	if updates != fits {
 		t.Errorf("%d completed updates in the history; want %d", updates, fits)
 	}
+}
+
+// GET /v1/conversations/{id} answers the latest messages and a cursor that continues
+// with the older ones on the messages endpoint, never the whole conversation.
+func TestLimitConversationMessagesPaged(t *testing.T) {
+	s := startStack(t, true, "")
+	customer := newPhone()
+	for i := range 5 {
+		if _, status, err := s.emu.SimulateInbound(context.Background(), twilioemu.Inbound{From: customer, To: s.teamPhone, Body: "text " + strconv.Itoa(i)}); err != nil || status != 200 {
+			t.Fatalf("inbound %d: %d %v", i, status, err)
+		}
+	}
+	type detail struct {
+		ID       string `json:"id"`
+		Messages []struct {
+			ID   string `json:"id"`
+			Body string `json:"body"`
+		} `json:"messages"`
+		MessagesCursor *string `json:"messages_cursor"`
+	}
+	var convID string
+	eventually(t, "five messages stored", func() bool {
+		var list struct {
+			Conversations []struct{ ID string } `json:"conversations"`
+		}
+		s.call("GET", "/v1/conversations", s.agentTok, nil, &list)
+		if len(list.Conversations) != 1 {
+			return false
+		}
+		convID = list.Conversations[0].ID
+		var d detail
+		s.call("GET", "/v1/conversations/"+convID, s.agentTok, nil, &d)
+		return len(d.Messages) == 5 && d.MessagesCursor == nil
+	})
+	var d detail
+	if status := s.call("GET", "/v1/conversations/"+convID+"?messages_limit=3", s.agentTok, nil, &d); status != 200 {
+		t.Fatalf("detail: %d", status)
+	}
+	var got []string
+	for _, m := range d.Messages {
+		got = append(got, m.Body)
+	}
+	if strings.Join(got, ",") != "text 2,text 3,text 4" || d.MessagesCursor == nil {
+		t.Fatalf("detail messages = %v cursor %v; want the latest three, oldest first, and a cursor", got, d.MessagesCursor)
+	}
+	var older struct {
+		Messages []struct {
+			Body string `json:"body"`
+		} `json:"messages"`
+		NextCursor string `json:"next_cursor"`
+	}
+	s.call("GET", "/v1/conversations/"+convID+"/messages?order=newest&cursor="+*d.MessagesCursor, s.agentTok, nil, &older)
+	got = got[:0]
+	for _, m := range older.Messages {
+		got = append(got, m.Body)
+	}
+	if strings.Join(got, ",") != "text 1,text 0" || older.NextCursor != "" {
+		t.Errorf("older messages = %v (next %q); want text 1, text 0 and no more", got, older.NextCursor)
+	}
+	if status := s.call("GET", "/v1/conversations/"+convID+"?messages_limit=0", s.agentTok, nil, nil); status != 400 {
+		t.Errorf("messages_limit=0: %d; want 400", status)
+	}
+}
+
+// A phone search matching too many customers ("+14": most of a country) is refused with
+// a 422 that says to type more, instead of reading every contact; a precise one works.
+func TestLimitSearchContacts(t *testing.T) {
+	s := startStackWith(t, stackOptions{chatOn: true, configure: func(c *config.Config) { c.SearchMaxContacts = 3 }})
+	customer := newPhone()
+	for range 4 { // at least four +1 contacts exist, whatever else the database holds
+		if _, err := s.store.EnsureContact(context.Background(), newPhone()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, status, err := s.emu.SimulateInbound(context.Background(), twilioemu.Inbound{From: customer, To: s.teamPhone, Body: "hi"}); err != nil || status != 200 {
+		t.Fatalf("inbound: %d %v", status, err)
+	}
+	resp, body := s.rawCall(context.Background(), "GET", "/v1/search?phone=%2B14", s.agentTok, "")
+	if resp.StatusCode != 422 || !strings.Contains(body, "more than 3 customers") {
+		t.Errorf("search +14: %d %s; want 422 saying to type more", resp.StatusCode, body)
+	}
+	eventually(t, "the exact number found", func() bool {
+		var page struct {
+			Conversations []struct{ ID string } `json:"conversations"`
+		}
+		return s.call("GET", "/v1/search?phone="+strings.ReplaceAll(customer, "+", "%2B"), s.agentTok, nil, &page) == 200 && len(page.Conversations) == 1
+	})
 }

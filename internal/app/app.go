@@ -110,7 +110,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		SessionLifetime: cfg.SessionLifetime,
 		WriteTimeout:    cfg.WriteTimeout,
 		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
-			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota},
+			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready, apiTimeouts(cfg))
