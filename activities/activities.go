@@ -35,6 +35,8 @@ type Activities struct {
 	// to Twilio, and is passed on to Twilio as the message's validity period, so a long
 	// retry chain never delivers a stale message; 0 means DefaultValidityPeriod.
 	ValidityPeriod time.Duration
+	// DailySendQuota is a team's messages per UTC day when it sets none (0: 5000).
+	DailySendQuota int
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
 }

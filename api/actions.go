@@ -184,6 +184,9 @@ func (s *Server) parseWrapUp(w http.ResponseWriter, r *http.Request, c store.Con
 		if err := conversation.ValidateText(req.ClosingMessage); err != nil {
 			return err
 		}
+		if err := s.checkSendOn(r.Context(), c); err != nil {
+			return err
+		}
 		a.MessageID = requestID(r, userFrom(r), c.ID+"/closing")
 		a.Body = req.ClosingMessage
 	}

@@ -272,6 +272,12 @@ func (s *Server) postNote(w http.ResponseWriter, r *http.Request) {
 func (s *Server) send(w http.ResponseWriter, r *http.Request, c store.Conversation, update, body string) {
 	user := userFrom(r)
 	messageID := requestID(r, user, c.ID+"/"+update)
+	if update == workflows.UpdateReply {
+		if err := s.checkSendOn(r.Context(), c); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	_, err := s.Dispatch.Act(r.Context(), c.ID, update, messageID, workflows.Action{
 		Caller: caller(user), MessageID: messageID, Body: body,
 	})

@@ -106,3 +106,4 @@ func credentialKeyOf(r *http.Request) string {
 	return "token:" + c.tokenID
 }
 func (l Limits) searchContacts() int { return cmp.Or(l.SearchContacts, defaultSearchContacts) }
+func (l Limits) dailySendQuota() int { return cmp.Or(l.DailySendQuota, defaultDailySendQuota) }

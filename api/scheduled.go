@@ -71,6 +71,11 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "to: %s", err))
 		return
 	}
+	// The country now (nothing is stored for a refused one); the quota when it is sent.
+	if err := checkDestination(team, to); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	contact, err := s.Store.EnsureContact(r.Context(), to)
 	if err != nil {
 		writeError(w, r, err)

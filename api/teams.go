@@ -147,6 +147,8 @@ type patchTeamRequest struct {
 	DefaultRegion             optional[string]                `json:"default_region"`
 	AutoResponseIntervalHours optional[int]                   `json:"auto_response_interval_hours"`
 	DefaultWrapUpReason       optional[string]                `json:"default_wrap_up_reason"`
+	AllowedCountries          optional[[]string]              `json:"allowed_countries"`
+	DailySendQuota            optional[int]                   `json:"daily_send_quota"`
 }
 
 // Limits of team texts, in characters. Texts sent as SMS share the compose limit.
@@ -220,6 +222,9 @@ func (req patchTeamRequest) patch() (store.TeamPatch, error) {
 				"default_region %q is not a region phone numbers can be read in; use an ISO 3166 code such as US, GB or FR", *region)
 		}
 		p.DefaultRegion = &r
+	}
+	if err := req.sendLimits(&p); err != nil {
+		return p, err
 	}
 	if req.BusinessHours.Set {
 		p.SetBusinessHours = true

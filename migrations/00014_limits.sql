@@ -16,6 +16,16 @@ CREATE TABLE rate_counters (
 ALTER TABLE teams ADD COLUMN allowed_countries text[],
     ADD COLUMN daily_send_quota integer CHECK (daily_send_quota IS NULL OR daily_send_quota >= 0);
 
+-- One row per message handed to Twilio, counted against its team's daily quota
+-- (store.ClaimDailySend); the message id makes a retried send count once.
+CREATE TABLE team_sends (
+    message_id uuid PRIMARY KEY,
+    team_id    uuid NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+    day        date NOT NULL
+);
+CREATE INDEX team_sends_day ON team_sends (team_id, day);
+
 -- +goose Down
+DROP TABLE team_sends;
 ALTER TABLE teams DROP COLUMN allowed_countries, DROP COLUMN daily_send_quota;
 DROP TABLE rate_counters;

@@ -141,6 +141,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
 		DefaultSendRate:   cfg.SendRate,
 		ValidityPeriod:    cfg.ValidityPeriod,
+		DailySendQuota:    cfg.DailySendQuota,
 	}
 	w := worker.New(tc, cfg.TaskQueue, acts)
 	if err := w.Start(); err != nil {
