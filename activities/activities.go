@@ -54,6 +54,7 @@ type Conversations interface {
 	ScheduleForContact(ctx context.Context, team store.Team, contact store.Contact, sc conversation.Scheduled) (string, error)
 	Nudge(ctx context.Context, teamIDs []string, limit int) error
 	Redeliver(ctx context.Context, m InboundMessage) error
+	NudgeBatch(ctx context.Context, teamID string, after NudgeCursor, limit int) (NudgeCursor, int, error)
 }
 
 // InboundMessage is a customer's SMS as the webhook received it.

@@ -66,8 +66,9 @@ func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if team.ChatOn {
-		// Missed conversations are offered now that someone can take them.
-		if err := s.Dispatch.Nudge(r.Context(), []string{team.ID}, 500); err != nil {
+		// Missed conversations are offered now that someone can take them: in the
+		// background, a batch at a time (workflows.TeamChatNudge), not in this request.
+		if err := s.Dispatch.StartChatNudge(r.Context(), team.ID); err != nil {
 			loggerFrom(r).Warn("missed conversations not nudged", "error", err)
 		}
 	}
