@@ -70,6 +70,10 @@ type Config struct {
 	// Outbound abuse limits: messages a team may send per UTC day unless the team sets
 	// its own daily_send_quota.
 	DailySendQuota int `env:"TEXTDESK_DAILY_SEND_QUOTA" envDefault:"5000"`
+	// IntakeLimit: new conversations one team number opens per IntakeWindow; texts past
+	// it are stored and released by the worker in arrival order.
+	IntakeLimit  int           `env:"TEXTDESK_INTAKE_LIMIT" envDefault:"120"`
+	IntakeWindow time.Duration `env:"TEXTDESK_INTAKE_WINDOW" envDefault:"1m"`
 
 	// WorkerMetricsAddr is where the worker serves GET /metrics; set empty, nowhere.
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" envDefault:"127.0.0.1:9464"`
@@ -120,8 +124,8 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("TEXTDESK_SESSION_IDLE_TIMEOUT (%s) must be at least 5m and at most TEXTDESK_SESSION_LIFETIME (%s)",
 			c.SessionIdleTimeout, c.SessionLifetime)
 	}
-	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.DailySendQuota < 0 {
-		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS must be at least 1, TEXTDESK_DAILY_SEND_QUOTA at least 0")
+	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.IntakeLimit < 1 || c.IntakeWindow < time.Second || c.DailySendQuota < 0 {
+		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS, TEXTDESK_INTAKE_LIMIT must be at least 1 (TEXTDESK_INTAKE_WINDOW 1s), TEXTDESK_DAILY_SEND_QUOTA at least 0")
 	}
 	for name, d := range map[string]time.Duration{"API_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "API_READ_TIMEOUT": c.ReadTimeout,
 		"API_WRITE_TIMEOUT": c.WriteTimeout, "API_IDLE_TIMEOUT": c.IdleTimeout} {

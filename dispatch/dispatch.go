@@ -28,7 +28,11 @@ type Dispatcher struct {
 	// ContinueAsNewAfter is the history length at which new conversation runs continue
 	// as new (0: workflows.DefaultContinueAsNewAfter).
 	ContinueAsNewAfter int
-	Now                func() time.Time
+	// IntakeLimit: new conversations a number opens per IntakeWindow before texts are
+	// parked (intake.go; 0: 120 a minute).
+	IntakeLimit  int
+	IntakeWindow time.Duration
+	Now          func() time.Time
 }
 
 func (d *Dispatcher) now() time.Time {

@@ -25,7 +25,26 @@ CREATE TABLE team_sends (
 );
 CREATE INDEX team_sends_day ON team_sends (team_id, day);
 
+-- Inbound texts that reached no conversation (store.ParkInbound): from a blocked
+-- contact (kept, never offered), or past a number's intake limit for new conversations
+-- (released later, in arrival order, by the worker: store.ParkedToRelease).
+CREATE TABLE parked_inbound (
+    message_sid  text PRIMARY KEY,
+    team_id      uuid NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+    contact_id   uuid NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    from_number  text NOT NULL,
+    to_number    text NOT NULL,
+    body         text NOT NULL,
+    num_segments integer NOT NULL DEFAULT 0,
+    received_at  timestamptz NOT NULL,
+    reason       text NOT NULL CHECK (reason IN ('blocked', 'intake')),
+    released_at  timestamptz
+);
+CREATE INDEX parked_inbound_waiting ON parked_inbound (to_number, received_at) WHERE reason = 'intake' AND released_at IS NULL;
+CREATE INDEX parked_inbound_contact ON parked_inbound (contact_id, team_id) WHERE reason = 'intake' AND released_at IS NULL;
+
 -- +goose Down
+DROP TABLE parked_inbound;
 DROP TABLE team_sends;
 ALTER TABLE teams DROP COLUMN allowed_countries, DROP COLUMN daily_send_quota;
 DROP TABLE rate_counters;

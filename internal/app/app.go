@@ -74,7 +74,8 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 		st.Close()
 		return nil, err
 	}
-	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter}
+	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter,
+		IntakeLimit: cfg.IntakeLimit, IntakeWindow: cfg.IntakeWindow}
 	return &connection{store: st, temporal: tc, dispatch: d, metrics: reg, flush: flush}, nil
 }
 
@@ -175,10 +176,34 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		defer close(pruned)
 		pruneAgentEvents(ctx, st, cfg.EventRetention, time.Hour, log)
 	}()
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		releaseParked(ctx, conn.dispatch, time.Second, log)
+	}()
 	<-ctx.Done()
 	w.Stop()
 	<-pruned
+	<-released
 	return <-metricsDone
+}
+
+// releaseParked hands texts parked by the intake limit to their conversations, every
+// interval until ctx is done (dispatch.ReleaseParked). The parked rows are the durable
+// queue: a worker that dies mid-way leaves them for the next pass, of any worker.
+func releaseParked(ctx context.Context, d *dispatch.Dispatcher, interval time.Duration, log *slog.Logger) {
+	for {
+		if n, err := d.ReleaseParked(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("releasing parked texts", "err", err)
+		} else if n > 0 {
+			log.Info("released parked texts", "released", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // pruneAgentEvents deletes agent events older than retention (and what PruneAuth
