@@ -35,6 +35,8 @@ type Activities struct {
 	// to Twilio, and is passed on to Twilio as the message's validity period, so a long
 	// retry chain never delivers a stale message; 0 means DefaultValidityPeriod.
 	ValidityPeriod time.Duration
+	// DailySendQuota is a team's messages per UTC day when it sets none (0: 5000).
+	DailySendQuota int
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
 }
@@ -52,6 +54,7 @@ type Conversations interface {
 	ScheduleForContact(ctx context.Context, team store.Team, contact store.Contact, sc conversation.Scheduled) (string, error)
 	Nudge(ctx context.Context, teamIDs []string, limit int) error
 	Redeliver(ctx context.Context, m InboundMessage) error
+	NudgeBatch(ctx context.Context, teamID string, after NudgeCursor, limit int) (NudgeCursor, int, error)
 }
 
 // InboundMessage is a customer's SMS as the webhook received it.

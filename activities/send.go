@@ -118,6 +118,10 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 			"not sent: it could not be handed to Twilio within %s of being written, and would have arrived stale", validity))
 	}
 
+	if res, refused, err := a.checkLimits(ctx, m); err != nil || refused {
+		return res, err
+	}
+
 	wait, err := a.Store.ReserveSendSlot(ctx, messageID, a.sendRate(), validity)
 	if err != nil {
 		return SendResult{}, temporalError(err)

@@ -181,7 +181,10 @@ func (s *Server) parseWrapUp(w http.ResponseWriter, r *http.Request, c store.Con
 		return conversation.Errorf(conversation.EInvalid, "reason must be one of the team's wrap-up reasons: %s", strings.Join(allowed, ", "))
 	}
 	if req.ClosingMessage != "" {
-		if err := conversation.ValidateBody(req.ClosingMessage); err != nil {
+		if err := conversation.ValidateText(req.ClosingMessage); err != nil {
+			return err
+		}
+		if err := s.checkSendOn(r.Context(), c); err != nil {
 			return err
 		}
 		a.MessageID = requestID(r, userFrom(r), c.ID+"/closing")

@@ -93,11 +93,21 @@ func (s *Server) conversationFor(r *http.Request, id string) (store.Conversation
 
 type conversationWithMessages struct {
 	store.Conversation
-	Messages []store.Message `json:"messages"`
+	// Messages are the latest ones, oldest first; MessagesCursor (when there are older
+	// ones) continues with GET .../messages?order=newest&cursor=.
+	Messages       []store.Message `json:"messages"`
+	MessagesCursor *string         `json:"messages_cursor"`
 }
 
-// getConversation: GET /v1/conversations/{id}
+// getConversation: GET /v1/conversations/{id}?messages_limit= — the conversation and
+// its latest messages (default 50, at most 200): a long conversation is read in pages,
+// never all at once.
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
+	limit, err := intParam(r, "messages_limit", defaultPageSize, maxPageSize)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	c, err := s.visibleConversation(r)
 	if err != nil {
 		writeError(w, r, err)
@@ -105,14 +115,14 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	// ?messages=none: the conversation alone (a console pages the messages itself with
 	// GET .../messages and re-reads the conversation on every event).
-	var msgs []store.Message
+	var page store.MessagePage
 	switch r.URL.Query().Get("messages") {
-	case "", "all":
-		msgs, err = s.Store.Messages(r.Context(), c.ID)
+	case "", "latest":
+		page, err = s.Store.MessagesPage(r.Context(), c.ID, store.MessagesNewestFirst, "", limit)
 	case "none":
-		msgs = []store.Message{}
+		page.Messages = []store.Message{}
 	default:
-		err = conversation.Errorf(conversation.EInvalid, "messages must be all or none")
+		err = conversation.Errorf(conversation.EInvalid, "messages must be latest (the default) or none")
 	}
 	if err == nil {
 		one := []store.Conversation{c}
@@ -123,7 +133,25 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, conversationWithMessages{Conversation: c, Messages: msgs})
+	slices.Reverse(page.Messages)
+	out := conversationWithMessages{Conversation: c, Messages: page.Messages}
+	if page.NextCursor != "" {
+		out.MessagesCursor = &page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// intParam reads a whole-number query parameter from 1 to max (def when absent).
+func intParam(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, conversation.Errorf(conversation.EInvalid, "%s must be a whole number from 1 to %d", name, max)
+	}
+	return n, nil
 }
 
 // listMessages: GET /v1/conversations/{id}/messages?order=oldest|newest&cursor=&limit=
@@ -187,7 +215,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"variables" go with "template_id", not with "body"`))
 		return
 	case req.Body != nil:
-		if err := conversation.ValidateBody(*req.Body); err != nil {
+		if err := conversation.ValidateText(*req.Body); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -231,7 +259,7 @@ func (s *Server) renderReply(r *http.Request, c store.Conversation, templateID s
 	if err != nil {
 		return "", err
 	}
-	if err := conversation.ValidateBody(body); err != nil {
+	if err := conversation.ValidateText(body); err != nil {
 		return "", conversation.Errorf(conversation.ErrorCode(err), "template %q with these variables: %s", t.Name, conversation.ErrorMessage(err))
 	}
 	return body, nil
@@ -244,7 +272,7 @@ func (s *Server) postNote(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := conversation.ValidateBody(req.Body); err != nil {
+	if err := conversation.ValidateText(req.Body); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -260,6 +288,12 @@ func (s *Server) postNote(w http.ResponseWriter, r *http.Request) {
 func (s *Server) send(w http.ResponseWriter, r *http.Request, c store.Conversation, update, body string) {
 	user := userFrom(r)
 	messageID := requestID(r, user, c.ID+"/"+update)
+	if update == workflows.UpdateReply {
+		if err := s.checkSendOn(r.Context(), c); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	_, err := s.Dispatch.Act(r.Context(), c.ID, update, messageID, workflows.Action{
 		Caller: caller(user), MessageID: messageID, Body: body,
 	})

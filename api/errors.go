@@ -2,7 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/textdesk/textdesk/conversation"
 )
@@ -51,6 +54,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body.Error.Code = conversation.ErrorCode(err)
 	body.Error.Message = conversation.ErrorMessage(err)
 	status := statusOf(body.Error.Code)
+	var later *retryLater
+	if errors.As(err, &later) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(later.after.Seconds())))))
+	}
 	if status >= 500 {
 		loggerFrom(r).Error("request failed", "error", err)
 	}

@@ -47,7 +47,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	wake, unsubscribe := s.hub.subscribe(user.ID)
+	wake, unsubscribe, ok := s.hub.subscribe(user.ID, s.Limits.streamsPerUser())
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(eventRetry.Seconds())))
+		writeError(w, r, &conversation.Error{Code: codeTooManyRequests, Message: fmt.Sprintf(
+			"at most %d event streams per user are open at once; close another tab or client first", s.Limits.streamsPerUser())})
+		return
+	}
 	defer unsubscribe()
 	// The stream ends within CredentialCheck once the caller's credential stops holding.
 	ctx, end := context.WithCancel(r.Context())
@@ -57,11 +63,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		fetch: func(ctx context.Context, after int64) ([]store.AgentEvent, error) {
 			return s.Store.AgentEvents(ctx, user.ID, after, eventBatch)
 		},
-		wake:      wake,
-		stopping:  s.Stopping,
-		log:       loggerFrom(r),
-		poll:      cmp.Or(s.EventPoll, defaultEventPoll),
-		heartbeat: cmp.Or(s.EventHeartbeat, defaultEventHeartbeat),
+		wake:         wake,
+		stopping:     s.Stopping,
+		log:          loggerFrom(r),
+		poll:         cmp.Or(s.EventPoll, defaultEventPoll),
+		heartbeat:    cmp.Or(s.EventHeartbeat, defaultEventHeartbeat),
+		writeTimeout: cmp.Or(s.WriteTimeout, defaultStreamWriteTimeout),
 	}
 	if err := src.stream(ctx, w, after); err != nil && r.Context().Err() == nil {
 		loggerFrom(r).Warn("event stream ended", "error", err)
@@ -96,14 +103,26 @@ type eventSource struct {
 	stopping  <-chan struct{}
 	poll      time.Duration
 	heartbeat time.Duration
-	log       *slog.Logger
+	// writeTimeout: how long one write may take. The server's read and write timeouts
+	// would cut a long-lived stream; the stream lifts the read deadline and moves the
+	// write deadline to heartbeat+writeTimeout from now before every wait.
+	writeTimeout time.Duration
+	log          *slog.Logger
 }
+
+const defaultStreamWriteTimeout = 60 * time.Second
 
 // stream writes the events after id after until ctx is done (the client left) or the
 // server stops. It first sends the position it starts from as the stream's id, so a
 // client that reconnects before any event arrives resumes from there, not from "now".
 func (src eventSource) stream(ctx context.Context, w http.ResponseWriter, after int64) error {
 	rc := http.NewResponseController(w)
+	// Errors mean the connection does not support deadlines (tests' recorders): fine.
+	_ = rc.SetReadDeadline(time.Time{})
+	extend := func() {
+		_ = rc.SetWriteDeadline(time.Now().Add(src.heartbeat + cmp.Or(src.writeTimeout, defaultStreamWriteTimeout)))
+	}
+	extend()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -121,6 +140,7 @@ func (src eventSource) stream(ctx context.Context, w http.ResponseWriter, after 
 	defer heartbeat.Stop()
 	failing := false // logged once per outage, not at every tick
 	for {
+		extend()
 		for {
 			evs, err := src.fetch(ctx, after)
 			if err != nil {
@@ -192,10 +212,15 @@ type eventHub struct {
 	cancel context.CancelFunc // stops the listener; nil when none runs
 }
 
-func (h *eventHub) subscribe(userID string) (<-chan struct{}, func()) {
+// subscribe registers a stream of userID unless the user already has limit streams
+// in this process (ok false).
+func (h *eventHub) subscribe(userID string, limit int) (_ <-chan struct{}, _ func(), ok bool) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.subs[userID]) >= limit {
+		return nil, nil, false
+	}
 	if h.subs == nil {
 		h.subs = map[string]map[chan struct{}]struct{}{}
 	}
@@ -221,7 +246,7 @@ func (h *eventHub) subscribe(userID string) (<-chan struct{}, func()) {
 			h.cancel()
 			h.cancel = nil
 		}
-	}
+	}, true
 }
 
 func (h *eventHub) wake(userID string) {

@@ -221,3 +221,44 @@ func TestEventsAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamOutlivesServerTimeouts: the api's http.Server has read and write timeouts;
+// an event stream must outlive them (it lifts the read deadline and extends the write
+// deadline at every wait), or every console would reconnect every minute.
+func TestStreamOutlivesServerTimeouts(t *testing.T) {
+	f := &fakeEvents{wake: make(chan struct{}, 1)}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		src := eventSource{fetch: f.fetch, wake: f.wake, stopping: make(chan struct{}), poll: time.Hour,
+			heartbeat: 50 * time.Millisecond, writeTimeout: 200 * time.Millisecond, log: slog.New(slog.DiscardHandler)}
+		_ = src.stream(r.Context(), w, 0)
+	}))
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	msgs := make(chan sseMessage, 100)
+	go readSSE(t, resp, msgs)
+	start := time.Now()
+	// Heartbeats must keep coming well past both timeouts (five times over).
+	for time.Since(start) < time.Second {
+		select {
+		case _, ok := <-msgs:
+			if !ok {
+				t.Fatalf("stream closed after %s; the server's 200ms timeouts cut it", time.Since(start).Round(time.Millisecond))
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("no heartbeat for 2s")
+		}
+	}
+	f.add("offer") // and events still arrive
+	for m := range msgs {
+		if m.data != "" {
+			return
+		}
+	}
+	t.Fatal("stream ended before the event")
+}

@@ -36,7 +36,7 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
 		return
 	}
-	if err := conversation.ValidateBody(req.Body); err != nil {
+	if err := conversation.ValidateText(req.Body); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -46,6 +46,9 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to, err := textableNumber("to", req.To, team.DefaultRegion)
+	if err == nil {
+		err = checkDestination(team, to) // before the contact is stored: nothing half-written
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -68,6 +71,10 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusCreated, prior)
+		return
+	}
+	if err := s.checkQuota(r.Context(), team); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	if _, err := s.Dispatch.MessageContact(r.Context(), team, contact, workflows.Action{

@@ -52,7 +52,7 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
 		return
 	}
-	if err := conversation.ValidateBody(req.Body); err != nil {
+	if err := conversation.ValidateText(req.Body); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -70,6 +70,11 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 	to, err := normalizePhone(req.To, team.DefaultRegion)
 	if err != nil {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "to: %s", err))
+		return
+	}
+	// The country now (nothing is stored for a refused one); the quota when it is sent.
+	if err := checkDestination(team, to); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	contact, err := s.Store.EnsureContact(r.Context(), to)

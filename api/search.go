@@ -52,6 +52,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	sq := store.SearchQuery{
 		Viewer: store.Viewer{UserID: user.ID, TeamIDs: teams, Admin: user.Role == store.RoleAdmin},
 		Since:  s.Now().Add(-searchWindow), Cursor: q.Get("cursor"), Limit: limit,
+		MaxContacts: s.Limits.searchContacts(),
 	}
 	switch given[0] {
 	case "phone":

@@ -54,6 +54,11 @@ type Server struct {
 	// Console is the built web console (web/dist's layout); nil: the one embedded in
 	// the binary (package web).
 	Console fs.FS
+	// Limits: rate limits, event streams per user, daily send quota.
+	Limits Limits
+	// WriteTimeout is the http.Server's; event streams extend their write deadline by
+	// it at every write (0: 60 s).
+	WriteTimeout time.Duration
 
 	hub     *eventHub
 	creds   *credWatch
@@ -70,7 +75,7 @@ func (s *Server) Handler() http.Handler {
 	s.creds = &credWatch{store: s.Store, log: s.Log, idle: s.sessionIdle(), interval: cmp.Or(s.CredentialCheck, 2*time.Second)}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
+	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics, capBodies)
 	// Unmatched GETs outside the API's namespaces are the console's (console.go).
 	s.console = newConsole(s.Console)
 	r.NotFound(s.notFound)
@@ -103,7 +108,9 @@ func (s *Server) Handler() http.Handler {
 	r.Post("/v1/password-resets/{token}", s.postPasswordReset)
 
 	r.Route("/v1", func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.rateLimited("all", Limits.perMinute))
+		// Routes that search, send or start workflows have a second, stricter limit.
+		expensive := r.With(s.rateLimited("expensive", Limits.expensivePerMinute))
 		r.Delete("/sessions/current", s.deleteCurrentSession)
 		r.Get("/me/sessions", s.listMySessions)
 		r.Delete("/me/sessions/{id}", s.deleteMySession)
@@ -120,7 +127,7 @@ func (s *Server) Handler() http.Handler {
 		r.Put("/me/preferences", s.putPreferences)
 		r.Get("/events", s.events)
 		r.Get("/conversations", s.listConversations)
-		r.Get("/search", s.search)
+		expensive.Get("/search", s.search)
 		r.Get("/conversations/{id}", s.getConversation)
 		r.Delete("/conversations/{id}", s.act(workflows.UpdateDelete, adminOnly))
 		r.Get("/conversations/{id}/messages", s.listMessages)
@@ -139,20 +146,20 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/conversations/{id}/unarchive", s.unarchive)
 		r.Get("/conversations/{id}/scheduled", s.listScheduled)
 		r.Get("/conversations/{id}/events", s.listConversationEvents)
-		r.Post("/messages", s.postOutbound)
-		r.Post("/scheduled-messages", s.postScheduled)
+		expensive.Post("/messages", s.postOutbound)
+		expensive.Post("/scheduled-messages", s.postScheduled)
 		r.Delete("/scheduled-messages/{id}", s.deleteScheduled)
-		r.Get("/contacts", s.listContacts)
+		expensive.Get("/contacts", s.listContacts)
 		r.Get("/contacts/{id}", s.getContact)
 		r.Patch("/contacts/{id}", s.patchContact)
 		r.Get("/contacts/{id}/history", s.contactHistory)
 		r.Post("/contacts/{id}/log", s.postContactLog)
-		r.Post("/chat-handoffs", s.postHandoff)
+		expensive.Post("/chat-handoffs", s.postHandoff)
 		r.Get("/teams/{id}/metrics", s.getTeamMetrics)
 		r.Post("/teams", s.createTeam)
 		r.Get("/teams/{id}", s.getTeam)
 		r.Patch("/teams/{id}", s.patchTeam)
-		r.Put("/teams/{id}/chat", s.putChat)
+		expensive.Put("/teams/{id}/chat", s.putChat)
 		r.Get("/teams/{id}/wrap-up-reasons", s.listWrapUpReasons)
 		r.Post("/teams/{id}/wrap-up-reasons", s.postWrapUpReason)
 		r.Delete("/teams/{id}/wrap-up-reasons/{reason}", s.deleteWrapUpReason)

@@ -66,8 +66,9 @@ func (s *Server) putChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if team.ChatOn {
-		// Missed conversations are offered now that someone can take them.
-		if err := s.Dispatch.Nudge(r.Context(), []string{team.ID}, 500); err != nil {
+		// Missed conversations are offered now that someone can take them: in the
+		// background, a batch at a time (workflows.TeamChatNudge), not in this request.
+		if err := s.Dispatch.StartChatNudge(r.Context(), team.ID); err != nil {
 			loggerFrom(r).Warn("missed conversations not nudged", "error", err)
 		}
 	}
@@ -147,6 +148,8 @@ type patchTeamRequest struct {
 	DefaultRegion             optional[string]                `json:"default_region"`
 	AutoResponseIntervalHours optional[int]                   `json:"auto_response_interval_hours"`
 	DefaultWrapUpReason       optional[string]                `json:"default_wrap_up_reason"`
+	AllowedCountries          optional[[]string]              `json:"allowed_countries"`
+	DailySendQuota            optional[int]                   `json:"daily_send_quota"`
 }
 
 // Limits of team texts, in characters. Texts sent as SMS share the compose limit.
@@ -220,6 +223,9 @@ func (req patchTeamRequest) patch() (store.TeamPatch, error) {
 				"default_region %q is not a region phone numbers can be read in; use an ISO 3166 code such as US, GB or FR", *region)
 		}
 		p.DefaultRegion = &r
+	}
+	if err := req.sendLimits(&p); err != nil {
+		return p, err
 	}
 	if req.BusinessHours.Set {
 		p.SetBusinessHours = true

@@ -101,7 +101,7 @@ func validateTemplate(name, body *string) error {
 		}
 	}
 	if body != nil {
-		if err := conversation.ValidateBody(*body); err != nil {
+		if err := conversation.ValidateText(*body); err != nil {
 			return err
 		}
 		if _, err := templateVariables(*body); err != nil {

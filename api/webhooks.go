@@ -350,10 +350,16 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 		ReceivedAt:  s.Now().UTC(),
 	}
 
-	if _, err := s.Dispatch.Inbound(ctx, team, contact, sig); err != nil {
+	// A blocked contact's text, or one past the number's intake limit, is stored and
+	// parked rather than handed to a workflow (dispatch/intake.go).
+	parked, err := s.Dispatch.Receive(ctx, team, contact, sig)
+	if err != nil {
 		loggerFrom(r).Error("inbound message not handed to workflow", "MessageSid", sid, "error", err)
 		writeError(w, r, err)
 		return
+	}
+	if parked != "" {
+		loggerFrom(r).Info("inbound message parked", "MessageSid", sid, "reason", parked)
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)

@@ -52,6 +52,29 @@ type Config struct {
 	SessionIdleTimeout time.Duration `env:"TEXTDESK_SESSION_IDLE_TIMEOUT" envDefault:"12h"`
 	SessionLifetime    time.Duration `env:"TEXTDESK_SESSION_LIFETIME" envDefault:"168h"`
 
+	// API abuse limits (docs/security.md): requests per minute per credential, and per
+	// minute on the expensive routes (search, handoffs, outbound, scheduling, chat
+	// switch); concurrent event streams per user per api process.
+	RateLimit          int `env:"API_RATE_LIMIT_PER_MINUTE" envDefault:"600"`
+	ExpensiveRateLimit int `env:"API_EXPENSIVE_RATE_LIMIT_PER_MINUTE" envDefault:"60"`
+	MaxStreamsPerUser  int `env:"API_MAX_EVENT_STREAMS_PER_USER" envDefault:"5"`
+	// SearchMaxContacts: customers one conversation search may match (GET /v1/search).
+	SearchMaxContacts int `env:"API_SEARCH_MAX_CONTACTS" envDefault:"1000"`
+	// http.Server timeouts of the api. Event streams lift the read and write deadlines
+	// for themselves and extend the write deadline at every write.
+	ReadHeaderTimeout time.Duration `env:"API_READ_HEADER_TIMEOUT" envDefault:"10s"`
+	ReadTimeout       time.Duration `env:"API_READ_TIMEOUT" envDefault:"30s"`
+	WriteTimeout      time.Duration `env:"API_WRITE_TIMEOUT" envDefault:"60s"`
+	IdleTimeout       time.Duration `env:"API_IDLE_TIMEOUT" envDefault:"120s"`
+
+	// Outbound abuse limits: messages a team may send per UTC day unless the team sets
+	// its own daily_send_quota.
+	DailySendQuota int `env:"TEXTDESK_DAILY_SEND_QUOTA" envDefault:"5000"`
+	// IntakeLimit: new conversations one team number opens per IntakeWindow; texts past
+	// it are stored and released by the worker in arrival order.
+	IntakeLimit  int           `env:"TEXTDESK_INTAKE_LIMIT" envDefault:"120"`
+	IntakeWindow time.Duration `env:"TEXTDESK_INTAKE_WINDOW" envDefault:"1m"`
+
 	// WorkerMetricsAddr is where the worker serves GET /metrics; set empty, nowhere.
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" envDefault:"127.0.0.1:9464"`
 
@@ -111,6 +134,15 @@ func FromEnv() (Config, error) {
 	}
 	if c.CallerKey != "" && len(c.CallerKey) < MinCallerKey {
 		return c, fmt.Errorf("TEXTDESK_CALLER_KEY is %d bytes; it must be at least %d (e.g. openssl rand -hex 32)", len(c.CallerKey), MinCallerKey)
+	}
+	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.IntakeLimit < 1 || c.IntakeWindow < time.Second || c.DailySendQuota < 0 {
+		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS, TEXTDESK_INTAKE_LIMIT must be at least 1 (TEXTDESK_INTAKE_WINDOW 1s), TEXTDESK_DAILY_SEND_QUOTA at least 0")
+	}
+	for name, d := range map[string]time.Duration{"API_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "API_READ_TIMEOUT": c.ReadTimeout,
+		"API_WRITE_TIMEOUT": c.WriteTimeout, "API_IDLE_TIMEOUT": c.IdleTimeout} {
+		if d < time.Second {
+			return c, fmt.Errorf("%s %s must be at least 1s", name, d)
+		}
 	}
 	return c, nil
 }

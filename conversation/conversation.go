@@ -55,7 +55,12 @@ const (
 // Limits.
 const (
 	MaxBodyLength = 1000 // compose limit for one outbound message, in characters
-	MaxScheduled  = 1000 // pending scheduled messages per conversation (bounds workflow state)
+	MaxScheduled  = 1000 // pending scheduled messages per conversation before the caps below
+	// The caps on pending scheduled messages per conversation: the state (workflow
+	// history, continue-as-new input) holds them all and must stay far below Temporal's
+	// 2 MB payload limit. 1000 characters are at most 4000 bytes.
+	MaxScheduledCount = 100
+	MaxScheduledBytes = 128 << 10 // sum of the pending bodies' bytes
 )
 
 // Settings are the team's rules a conversation follows. They travel in the state so

@@ -148,6 +148,9 @@ type DeleteRequested struct {
 type ScheduleRequested struct {
 	Scheduled Scheduled
 	At        time.Time
+	// Capped applies MaxScheduledCount and MaxScheduledBytes; runs recorded before the
+	// caps replay without them (MaxScheduled only).
+	Capped bool
 }
 
 // ScheduleCancelled: drop a pending scheduled message.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -681,6 +682,11 @@ func (m *machine) schedule(ev ScheduleRequested) error {
 	if len(s.Scheduled) >= MaxScheduled {
 		return Errorf(EUnprocessable, "this conversation already has %d pending scheduled messages, the limit", MaxScheduled)
 	}
+	if ev.Capped {
+		if err := checkScheduledCaps(s.Scheduled, sc.Body); err != nil {
+			return err
+		}
+	}
 	i, _ := slices.BinarySearchFunc(s.Scheduled, sc, func(a, b Scheduled) int {
 		if c := a.SendAt.Compare(b.SendAt); c != 0 {
 			return c
@@ -706,6 +712,37 @@ func (m *machine) cancelScheduled(ev ScheduleCancelled) error {
 	}
 	m.emit(CancelScheduled{ID: ev.ID, Reason: reason})
 	m.touch()
+	return nil
+}
+
+// checkScheduledCaps refuses one more pending message past MaxScheduledCount or
+// MaxScheduledBytes, naming the cap.
+func checkScheduledCaps(pending []Scheduled, body string) error {
+	if len(pending) >= MaxScheduledCount {
+		return Errorf(EUnprocessable, "this conversation already has %d pending scheduled messages, the limit (cancel some or wait until they are sent)", MaxScheduledCount)
+	}
+	total := len(body)
+	for _, p := range pending {
+		total += len(p.Body)
+	}
+	if total > MaxScheduledBytes {
+		return Errorf(EUnprocessable, "the pending scheduled messages of this conversation would hold %d bytes of text; the limit is %d bytes", total, MaxScheduledBytes)
+	}
+	return nil
+}
+
+// ValidateText is ValidateBody plus what the API refuses in text people write: control
+// characters other than newline and tab (they garble handsets and logs). It is not in
+// ValidateBody, which workflows replay: histories from before the rule may hold them.
+func ValidateText(body string) error {
+	if err := ValidateBody(body); err != nil {
+		return err
+	}
+	for i, r := range body {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return Errorf(EInvalid, "body has a control character (U+%04X) at byte %d; only newline and tab are allowed", r, i)
+		}
+	}
 	return nil
 }
 

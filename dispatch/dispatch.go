@@ -28,10 +28,14 @@ type Dispatcher struct {
 	// ContinueAsNewAfter is the history length at which new conversation runs continue
 	// as new (0: workflows.DefaultContinueAsNewAfter).
 	ContinueAsNewAfter int
-	Now                func() time.Time
 	// CallerKey signs the caller of every update (TEXTDESK_CALLER_KEY), which the
 	// workflow's validator verifies; empty signs nothing.
 	CallerKey []byte
+	// IntakeLimit: new conversations a number opens per IntakeWindow before texts are
+	// parked (intake.go; 0: 120 a minute).
+	IntakeLimit  int
+	IntakeWindow time.Duration
+	Now          func() time.Time
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -185,6 +189,42 @@ func (d *Dispatcher) Nudge(ctx context.Context, teamIDs []string, limit int) err
 		}
 	}
 	return nil
+}
+
+// NudgeBatch signals the team's next limit waiting conversations after cursor to try
+// routing again, and returns the cursor after them and how many it signalled.
+// Signalling one twice is harmless (routing tries again), so a retried batch is fine.
+func (d *Dispatcher) NudgeBatch(ctx context.Context, teamID string, after activities.NudgeCursor, limit int) (activities.NudgeCursor, int, error) {
+	waiting, err := d.Store.WaitingAfter(ctx, teamID, after.OpenedAt, after.ID, limit)
+	if err != nil || len(waiting) == 0 {
+		return after, 0, err
+	}
+	team, err := d.Store.Team(ctx, teamID)
+	if err != nil {
+		return after, 0, err
+	}
+	open := team.ChatOpen(d.now())
+	for _, c := range waiting {
+		err := d.Temporal.SignalWorkflow(ctx, workflows.WorkflowID(c.ID), "", workflows.SignalRoute, workflows.RouteSignal{ChatOn: open})
+		var gone *serviceerror.NotFound
+		if err != nil && !errors.As(err, &gone) {
+			return after, 0, unavailable(err)
+		}
+	}
+	last := waiting[len(waiting)-1]
+	return activities.NudgeCursor{OpenedAt: last.OpenedAt, ID: last.ID}, len(waiting), nil
+}
+
+// StartChatNudge starts the team's chat-on nudge (workflows.TeamChatNudge), or joins
+// the one running: a retried request or a quick off-on starts no second walk.
+func (d *Dispatcher) StartChatNudge(ctx context.Context, teamID string) error {
+	_, err := d.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.ChatNudgeWorkflowID(teamID),
+		TaskQueue:                d.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowExecutionTimeout: 10 * time.Minute,
+	}, workflows.TeamChatNudge, teamID)
+	return err
 }
 
 func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, contact store.Contact) (client.StartWorkflowOptions, workflows.ConversationInput) {

@@ -48,6 +48,7 @@ func TestAPIRefusesBadRequests(t *testing.T) {
 		{"malformed id", "GET", "/v1/conversations/not-a-uuid", s.agentTok, "", "", 404, "not_found", "not found"},
 		{"empty body", "POST", msgs, s.agentTok, "application/json", `{"body":"  "}`, 400, "invalid", "empty"},
 		{"too long", "POST", msgs, s.agentTok, "application/json", `{"body":"` + strings.Repeat("é", 1001) + `"}`, 422, "unprocessable", "1000"},
+		{"control character", "POST", msgs, s.agentTok, "application/json", `{"body":"red \u001b[31malert"}`, 400, "invalid", "control character"},
 		{"unknown field", "POST", msgs, s.agentTok, "application/json", `{"text":"hi"}`, 400, "invalid", `"text"`},
 		{"not JSON", "POST", msgs, s.agentTok, "application/json", `{"body":`, 400, "invalid", "JSON"},
 		{"form body", "POST", msgs, s.agentTok, "application/x-www-form-urlencoded", `body=hi`, 400, "invalid", "application/json"},

@@ -101,6 +101,9 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		// As in production (config's default). Left zero, every worker start pruned
 		// every event of the shared database, racing with the tests' own events.
 		EventRetention: 30 * 24 * time.Hour,
+		// The suite's tokens make hundreds of requests a minute (a scheduler queueing 500
+		// messages, the authorization matrix); the limits' own tests set them low.
+		RateLimit: 1_000_000, ExpensiveRateLimit: 1_000_000,
 	}
 	if o.configure != nil {
 		o.configure(&cfg)

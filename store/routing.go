@@ -255,3 +255,22 @@ func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, l
 	}
 	return evs, err
 }
+
+// WaitingAfter lists a team's waiting conversations (new and unoffered, or missed)
+// after position (opened_at, id), oldest first: the chat switch's nudge walks them a
+// batch at a time.
+func (s *Store) WaitingAfter(ctx context.Context, teamID string, afterAt time.Time, afterID string, limit int) ([]Conversation, error) {
+	if afterID == "" {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+`
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+		WHERE c.team_id = $1 AND c.status IN ('new', 'missed') AND (c.opened_at, c.id) > ($2, $3::uuid)
+		  AND NOT EXISTS (SELECT 1 FROM conversation_assignees a WHERE a.conversation_id = c.id)
+		ORDER BY c.opened_at, c.id
+		LIMIT $4`, teamID, afterAt, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Conversation, error) { return scanConversation(r) })
+}

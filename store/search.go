@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/textdesk/textdesk/conversation"
 )
 
 // SearchQuery finds recent conversations by who the customer is: one of a phone
@@ -20,6 +22,9 @@ type SearchQuery struct {
 	Since         time.Time // conversations opened at or after
 	Cursor        string
 	Limit         int
+	// MaxContacts bounds the contacts a search may match (0: no bound): a prefix like
+	// "+1" would otherwise read every contact of a country before the first page.
+	MaxContacts int
 }
 
 // SearchConversations lists the conversations q selects in the viewer's teams that the
@@ -55,6 +60,21 @@ func (s *Store) SearchConversations(ctx context.Context, q SearchQuery) (Convers
 	if len(match) == 0 {
 		return page, nil
 	}
+	bound := ""
+	if q.MaxContacts > 0 {
+		// Counted on the indexes, stopping one past the bound.
+		var n int
+		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts ct WHERE `+strings.Join(match, " OR ")+`
+			LIMIT `+fmt.Sprint(q.MaxContacts+1)+`) x`, args...).Scan(&n)
+		if err != nil {
+			return page, err
+		}
+		if n > q.MaxContacts {
+			return page, conversation.Errorf(conversation.EUnprocessable,
+				"the search matches more than %d customers; type more of the number or name", q.MaxContacts)
+		}
+		bound = ` LIMIT ` + fmt.Sprint(q.MaxContacts+1)
+	}
 	where := []string{
 		`c.team_id = ANY(` + arg(q.Viewer.TeamIDs) + `::uuid[])`,
 		`c.deleted_at IS NULL`,
@@ -68,7 +88,7 @@ func (s *Store) SearchConversations(ctx context.Context, q SearchQuery) (Convers
 	// with the columns the list shows: joined straight to conversations, or joined back
 	// to contacts for those columns, the planner may rather hash every contact.
 	rows, err := s.pool.Query(ctx, `WITH matched AS MATERIALIZED (
-			SELECT ct.id, ct.phone, ct.name, ct.ref FROM contacts ct WHERE `+strings.Join(match, " OR ")+`)
+			SELECT ct.id, ct.phone, ct.name, ct.ref FROM contacts ct WHERE `+strings.Join(match, " OR ")+bound+`)
 		SELECT `+conversationColumns+`
 		FROM matched ct JOIN conversations c ON c.contact_id = ct.id
 		WHERE `+strings.Join(where, " AND ")+`

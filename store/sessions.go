@@ -156,6 +156,7 @@ func (s *Store) PruneAuth(ctx context.Context) (int64, error) {
 		`DELETE FROM sessions WHERE expires_at < now()`,
 		`DELETE FROM password_resets WHERE coalesce(used_at, expires_at) < now() - interval '1 day'`,
 		`DELETE FROM login_throttle WHERE last_failure_at < now() - interval '1 hour' AND coalesce(blocked_until, now()) <= now()`,
+		`DELETE FROM rate_counters WHERE window_start < now() - interval '1 hour'`,
 	} {
 		tag, err := s.pool.Exec(ctx, q)
 		if err != nil {

@@ -26,6 +26,10 @@ type Team struct {
 	TimeZone                  string                     `json:"time_zone"`
 	HelpText                  string                     `json:"help_text"`
 	WrapUpReasons             []string                   `json:"wrap_up_reasons"`
+	// AllowedCountries: ISO regions the team may text (empty: its default region);
+	// DailySendQuota: messages per UTC day (null: the configured default).
+	AllowedCountries []string `json:"allowed_countries"`
+	DailySendQuota   *int     `json:"daily_send_quota"`
 }
 
 // Settings are the team's rules as the conversation state machine takes them.
@@ -56,14 +60,15 @@ const teamColumns = `t.id, t.name, t.chat_on, t.agents_can_toggle_chat, t.auto_r
 	coalesce((SELECT array_agg(n.number ORDER BY n.number) FROM team_numbers n WHERE n.team_id = t.id), '{}'),
 	t.offer_timeout_seconds, t.wrap_up_timeout_seconds, t.inactivity_days, t.capacity,
 	t.auto_response_interval_hours, t.default_wrap_up_reason, t.business_hours, t.time_zone, t.help_text,
-	coalesce((SELECT array_agg(r.reason ORDER BY r.position, r.reason) FROM wrap_up_reasons r WHERE r.team_id = t.id), '{}')`
+	coalesce((SELECT array_agg(r.reason ORDER BY r.position, r.reason) FROM wrap_up_reasons r WHERE r.team_id = t.id), '{}'),
+	coalesce(t.allowed_countries, '{}'), t.daily_send_quota`
 
 func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
 	var t Team
 	err := row.Scan(&t.ID, &t.Name, &t.ChatOn, &t.AgentsCanToggleChat, &t.AutoResponse, &t.DefaultRegion, &t.Numbers,
 		&t.OfferTimeoutSeconds, &t.WrapUpTimeoutSeconds, &t.InactivityDays, &t.Capacity,
 		&t.AutoResponseIntervalHours, &t.DefaultWrapUpReason, &t.BusinessHours, &t.TimeZone, &t.HelpText,
-		&t.WrapUpReasons)
+		&t.WrapUpReasons, &t.AllowedCountries, &t.DailySendQuota)
 	return t, err
 }
 

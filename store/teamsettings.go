@@ -29,13 +29,19 @@ type TeamPatch struct {
 	DefaultRegion             *string
 	AutoResponseIntervalHours *int
 	DefaultWrapUpReason       *string
+	// AllowedCountries replaces the destination allowlist (empty: the default region);
+	// SetDailySendQuota sets DailySendQuota (nil: the configured default).
+	AllowedCountries  *[]string
+	SetDailySendQuota bool
+	DailySendQuota    *int
 }
 
 // Empty reports whether p changes nothing.
 func (p TeamPatch) Empty() bool {
 	return p.Name == nil && p.ChatOn == nil && p.AgentsCanToggleChat == nil && p.AutoResponse == nil && !p.SetBusinessHours && p.TimeZone == nil &&
 		p.OfferTimeoutSeconds == nil && p.WrapUpTimeoutSeconds == nil && p.Capacity == nil && p.InactivityDays == nil &&
-		p.HelpText == nil && p.DefaultRegion == nil && p.AutoResponseIntervalHours == nil && p.DefaultWrapUpReason == nil
+		p.HelpText == nil && p.DefaultRegion == nil && p.AutoResponseIntervalHours == nil && p.DefaultWrapUpReason == nil &&
+		p.AllowedCountries == nil && !p.SetDailySendQuota
 }
 
 // SupervisorsMay reports whether p changes only what a team's supervisors may change.
@@ -78,6 +84,16 @@ func (s *Store) UpdateTeam(ctx context.Context, teamID string, p TeamPatch) (Tea
 		if f.isSet {
 			set(f.column, f.value)
 		}
+	}
+	if p.AllowedCountries != nil {
+		if len(*p.AllowedCountries) == 0 {
+			set("allowed_countries", nil)
+		} else {
+			set("allowed_countries", *p.AllowedCountries)
+		}
+	}
+	if p.SetDailySendQuota {
+		set("daily_send_quota", p.DailySendQuota)
 	}
 	if p.SetBusinessHours {
 		if p.BusinessHours == nil {

@@ -20,6 +20,7 @@ import (
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
 	w.RegisterWorkflow(workflows.Conversation)
+	w.RegisterWorkflow(workflows.TeamChatNudge)
 	w.RegisterActivity(acts)
 	return w
 }

@@ -28,9 +28,12 @@ type Action struct {
 	SendAt      time.Time // schedule
 }
 
-// ActionResult answers an update with the conversation's state after it.
+// ActionResult answers an update: the conversation's status and state version after
+// it. It is kept small on purpose: every result is stored in the workflow's history
+// (runs before this change answered the whole state; their results are not read).
 type ActionResult struct {
-	State conversation.State
+	Status  conversation.Status
+	Version int64
 }
 
 // RouteSignal asks a waiting conversation to try routing again.

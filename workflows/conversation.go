@@ -232,7 +232,7 @@ func (w *conversationWorkflow) validate(ctx workflow.Context, update string, a A
 	if err := w.verifyCaller(ctx, update, a); err != nil {
 		return domainError(err)
 	}
-	ev := a.event(update, workflow.Now(ctx))
+	ev := capped(a.event(update, workflow.Now(ctx)), true) // new requests meet the caps
 	if ev == nil {
 		return domainError(conversation.Errorf(conversation.EInvalid, "unknown action %q", update))
 	}
@@ -254,9 +254,13 @@ func (w *conversationWorkflow) act(ctx workflow.Context, update string, a Action
 			return ActionResult{}, err
 		}
 	}
+	ev := a.event(update, workflow.Now(ctx))
+	if update == UpdateSchedule {
+		// Schedules accepted before the caps existed replay without them.
+		ev = capped(ev, workflow.GetVersion(ctx, changeScheduledCaps, workflow.DefaultVersion, 1) >= 1)
+	}
 	// Re-checked under the lock: the state may have moved since the validator ran
 	// (e.g. the offer expired at the instant the agent accepted).
-	ev := a.event(update, workflow.Now(ctx))
 	if update == UpdateTransfer || update == UpdateConference {
 		// Offers made before this change replay telling the agent first.
 		ev = offersAfterSave(ev, workflow.GetVersion(ctx, changeOfferNotifyAfterSave, workflow.DefaultVersion, 1) >= 1)
@@ -265,7 +269,21 @@ func (w *conversationWorkflow) act(ctx workflow.Context, update string, a Action
 		return ActionResult{}, domainError(err)
 	}
 	w.wake.SendAsync(true)
-	return ActionResult{State: w.state}, nil
+	// A small answer: the whole state in every update result grew the history by its
+	// size at each action (the API reads the conversation from Postgres instead).
+	return ActionResult{Status: w.state.Status, Version: w.state.Version}, nil
+}
+
+// changeScheduledCaps names the scheduled-message caps (GetVersion).
+const changeScheduledCaps = "scheduled-caps"
+
+// capped turns on the scheduled-message caps of a ScheduleRequested; other events pass.
+func capped(ev conversation.Event, on bool) conversation.Event {
+	if sr, ok := ev.(conversation.ScheduleRequested); ok {
+		sr.Capped = on
+		return sr
+	}
+	return ev
 }
 
 func (w *conversationWorkflow) applyLogged(ctx workflow.Context, ev conversation.Event) {

@@ -495,8 +495,13 @@ func TestReplyAccepted(t *testing.T) {
 	if !r.accepted || r.rejected || !r.completed || r.err != nil {
 		t.Fatalf("reply outcome = %+v; want accepted and completed without error", r)
 	}
-	if st := r.result.State; st.Status != conversation.StatusActive || !reflect.DeepEqual(st.Assignees, []string{agent}) {
-		t.Errorf("reply result state = %s assigned %v; want active, assigned to %s", st.Status, st.Assignees, agent)
+	// The result is small (status and version), never the whole state: it is stored in
+	// the history at every action.
+	if res := r.result; res.Status != conversation.StatusActive || res.Version == 0 {
+		t.Errorf("reply result = %+v; want active with a version", res)
+	}
+	if st := lastSaved(t, got); st.Status != conversation.StatusActive || !reflect.DeepEqual(st.Assignees, []string{agent}) {
+		t.Errorf("saved state = %s assigned %v; want active, assigned to %s", st.Status, st.Assignees, agent)
 	}
 
 	// Chat on: no auto-response, so the only outbound message is the agent's.

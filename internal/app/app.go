@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,7 +76,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 		return nil, err
 	}
 	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter,
-		CallerKey: []byte(cfg.CallerKey)}
+		CallerKey: []byte(cfg.CallerKey), IntakeLimit: cfg.IntakeLimit, IntakeWindow: cfg.IntakeWindow}
 	return &connection{store: st, temporal: tc, dispatch: d, metrics: reg, flush: flush}, nil
 }
 
@@ -109,9 +110,12 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		Stopping:        ctx.Done(),
 		SessionIdle:     cfg.SessionIdleTimeout,
 		SessionLifetime: cfg.SessionLifetime,
+		WriteTimeout:    cfg.WriteTimeout,
+		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
+			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
-	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
+	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready, apiTimeouts(cfg))
 }
 
 // RunWorker runs the Temporal worker until ctx is done, and serves its metrics at
@@ -140,6 +144,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		StatusCallbackURL: cfg.PublicURL + "/webhooks/twilio/status",
 		DefaultSendRate:   cfg.SendRate,
 		ValidityPeriod:    cfg.ValidityPeriod,
+		DailySendQuota:    cfg.DailySendQuota,
 	}
 	w := worker.New(tc, cfg.TaskQueue, acts)
 	if err := w.Start(); err != nil {
@@ -161,7 +166,7 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", telemetry.Handler(conn.metrics, mlog))
 		go func() {
-			err := serve(ctx, ln, mux)
+			err := serve(ctx, ln, mux, timeouts{read: 10 * time.Second, write: 30 * time.Second, idle: 2 * time.Minute})
 			if err != nil {
 				mlog.Error("metrics server stopped", "error", err)
 			}
@@ -173,10 +178,34 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		defer close(pruned)
 		pruneAgentEvents(ctx, st, cfg.EventRetention, time.Hour, log)
 	}()
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		releaseParked(ctx, conn.dispatch, time.Second, log)
+	}()
 	<-ctx.Done()
 	w.Stop()
 	<-pruned
+	<-released
 	return <-metricsDone
+}
+
+// releaseParked hands texts parked by the intake limit to their conversations, every
+// interval until ctx is done (dispatch.ReleaseParked). The parked rows are the durable
+// queue: a worker that dies mid-way leaves them for the next pass, of any worker.
+func releaseParked(ctx context.Context, d *dispatch.Dispatcher, interval time.Duration, log *slog.Logger) {
+	for {
+		if n, err := d.ReleaseParked(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("releasing parked texts", "err", err)
+		} else if n > 0 {
+			log.Info("released parked texts", "released", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // pruneAgentEvents deletes agent events older than retention (and what PruneAuth
@@ -241,7 +270,7 @@ func RunEmulator(ctx context.Context, cfg config.Config, log *slog.Logger) error
 }
 
 // serveHTTP serves h on addr until ctx is done, then drains in-flight requests.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready chan<- string) error {
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready chan<- string, t timeouts) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -250,12 +279,22 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	return serve(ctx, ln, h)
+	return serve(ctx, ln, h, t)
+}
+
+// timeouts are an http.Server's; zero fields: ReadHeaderTimeout 10 s, no other.
+type timeouts struct{ readHeader, read, write, idle time.Duration }
+
+// apiTimeouts bound how long a slow or idle client holds an api connection (the
+// event stream lifts the read and write deadlines for itself).
+func apiTimeouts(cfg config.Config) timeouts {
+	return timeouts{readHeader: cfg.ReadHeaderTimeout, read: cfg.ReadTimeout, write: cfg.WriteTimeout, idle: cfg.IdleTimeout}
 }
 
 // serve serves h on ln until ctx is done, then drains in-flight requests.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+func serve(ctx context.Context, ln net.Listener, h http.Handler, t timeouts) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: cmp.Or(t.readHeader, 10*time.Second),
+		ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -137,6 +137,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"TEXTDESK_CALLER_KEY="+CallerKey,
 		"LOG_LEVEL=warn",
 		"WORKER_METRICS_ADDR=", // a worker restarted while the old one's port lingers must not fail
+		// The harness measures the engine at saturation: its floods of new senders, sends
+		// and API calls must not meet the abuse limits (docs/security.md).
+		"TEXTDESK_INTAKE_LIMIT=1000000",
+		"TEXTDESK_DAILY_SEND_QUOTA=100000000",
+		"API_RATE_LIMIT_PER_MINUTE=100000000",
+		"API_EXPENSIVE_RATE_LIMIT_PER_MINUTE=100000000",
 	)
 	mig := exec.CommandContext(ctx, o.TextdeskBin, "migrate")
 	mig.Env = append(s.env, "DATABASE_URL="+s.PG.URL) // goose's driver takes no pool settings
