@@ -22,9 +22,14 @@ class FakeES {
   }
 }
 const timers: (() => void)[] = [];
+const listeners: Record<string, (e: { persisted: boolean }) => void> = {};
 Object.assign(globalThis, {
   EventSource: FakeES,
-  window: { setTimeout: (fn: () => void) => timers.push(fn), clearTimeout: () => {} },
+  window: {
+    setTimeout: (fn: () => void) => timers.push(fn),
+    clearTimeout: () => {},
+    addEventListener: (type: string, fn: (e: { persisted: boolean }) => void) => (listeners[type] = fn),
+  },
 });
 
 test("the stream resumes after the last event when it must be reopened", async () => {
@@ -60,4 +65,21 @@ test("the stream resumes after the last event when it must be reopened", async (
   assert.equal(ev.connection.get(), "open");
   ev.stopEvents();
   assert.equal(ev.connection.get(), "closed");
+});
+
+test("a page put in the back-forward cache closes its stream and resumes after the last event", async () => {
+  const ev = await import("../src/events");
+  ev.startEvents();
+  const open = FakeES.all[FakeES.all.length - 1]!;
+  open.readyState = FakeES.OPEN;
+  open.onopen?.();
+  open.emit(ev.lastEventId() + 5, "offer");
+  const last = ev.lastEventId();
+  listeners["pagehide"]!({ persisted: true });
+  assert.equal(open.readyState, FakeES.CLOSED, "the hidden page holds no connection");
+  listeners["pageshow"]!({ persisted: true });
+  const resumed = FakeES.all[FakeES.all.length - 1]!;
+  assert.notEqual(resumed, open);
+  assert.equal(resumed.url, `/v1/events?after=${last}`);
+  ev.stopEvents();
 });
