@@ -12,11 +12,11 @@ export TEMPORAL_CLI := $(CURDIR)/bin/temporal
 
 build: bin/textdesk
 
-# The binary embeds the console (web/dist), so it is built after it.
+# The binary embeds the console (web/public), so it is built after it.
 bin/textdesk: web FORCE
 	$(GO) build -o $@ ./cmd/textdesk
 
-## web: the agent console (web/), built into web/dist for the binary to embed.
+## web: the agent console (web/), built into web/public for the binary to embed.
 # npm ci only when the lockfile is newer than the installed tree, so a rebuild is ~1 s.
 # SKIP_WEB=1 skips it (the Go side then serves a "console not built" page, and the
 # bundle-size test skips, saying so).

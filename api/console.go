@@ -39,7 +39,7 @@ func isAPIPath(p string) bool {
 	return false
 }
 
-// console serves the built console from an fs.FS laid out as web/dist.
+// console serves the built console from an fs.FS laid out as web/public.
 type console struct {
 	files fs.FS
 	once  sync.Once

@@ -51,7 +51,7 @@ type Server struct {
 	// CredentialCheck is how often open event streams re-check their credential
 	// (default 2 s).
 	SessionIdle, SessionLifetime, CredentialCheck time.Duration
-	// Console is the built web console (web/dist's layout); nil: the one embedded in
+	// Console is the built web console (web/public's layout); nil: the one embedded in
 	// the binary (package web).
 	Console fs.FS
 	// Limits: rate limits, event streams per user, daily send quota.

@@ -22,7 +22,7 @@ import (
 )
 
 // requireConsole fails when the api of s serves no built console (make web builds it
-// into web/dist, which the binary embeds; make test does first), or skips when make
+// into web/public, which the binary embeds; make test does first), or skips when make
 // test was told to skip the console (SKIP_WEB=1) or the browser tests.
 func (s *stack) requireConsole(t *testing.T) {
 	t.Helper()

@@ -32,7 +32,7 @@ func requireBuilt(t *testing.T) fs.FS {
 	if Built() {
 		return Dist()
 	}
-	msg := "web/dist is not built: run `make web` (the console build) first"
+	msg := "web/public is not built: run `make web` (the console build) first"
 	if os.Getenv("TEXTDESK_WEB_SKIPPED") == "1" || os.Getenv("MAKELEVEL") == "" {
 		t.Skip(msg + " (skipped: TEXTDESK_WEB_SKIPPED=1 or not run by make)")
 	}
@@ -47,7 +47,7 @@ func gzipSize(t *testing.T, files fs.FS, name string) int {
 	}
 	b, err := fs.ReadFile(files, name)
 	if err != nil {
-		t.Fatalf("index.html loads %s, which is not in dist: %v", name, err)
+		t.Fatalf("index.html loads %s, which is not in web/public: %v", name, err)
 	}
 	var buf bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)

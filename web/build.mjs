@@ -1,4 +1,4 @@
-// Builds the console into dist/: hashed, minified, code-split ES modules, an index.html
+// Builds the console into public/: hashed, minified, code-split ES modules, an index.html
 // that references them (no inline script: the CSP forbids it), and .gz copies that the
 // api serves to clients that accept gzip.
 import * as esbuild from "esbuild";
@@ -7,8 +7,8 @@ import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 
 // Build into a fresh directory and swap it in at the end, so a Go build reading
-// dist/ at the same moment (//go:embed) sees the old set or the new, never a half.
-const final = "dist";
+// public/ at the same moment (//go:embed) sees the old set or the new, never a half.
+const final = "public";
 const dist = ".dist-new";
 rmSync(dist, { recursive: true, force: true });
 
@@ -81,7 +81,7 @@ const walk = (dir) => {
   }
 };
 walk(dist);
-// dist/.gitkeep is tracked: the Go embed needs the directory in a fresh clone.
+// public/.gitkeep is tracked: the Go embed needs the directory in a fresh clone.
 writeFileSync(join(dist, ".gitkeep"), "");
 const old = ".dist-old";
 rmSync(old, { recursive: true, force: true });

@@ -1,6 +1,6 @@
-// Package web holds the agent console's built assets (web/dist, produced by `make web`),
+// Package web holds the agent console's built assets (web/public, produced by `make web`),
 // embedded into the binary so the api process serves the console with no other files.
-// A fresh clone compiles without a build: dist then holds only .gitkeep, and Built
+// A fresh clone compiles without a build: public/ then holds only .gitkeep, and Built
 // reports false so the api can say how to build it.
 package web
 
@@ -9,12 +9,12 @@ import (
 	"io/fs"
 )
 
-//go:embed all:dist
-var dist embed.FS
+//go:embed all:public
+var public embed.FS
 
-// Dist is the built console: index.html, assets/ and their .gz copies.
+// Dist is the built console (web/public): index.html, assets/ and their .gz copies.
 func Dist() fs.FS {
-	sub, err := fs.Sub(dist, "dist")
+	sub, err := fs.Sub(public, "public")
 	if err != nil {
 		panic(err) // the directory is embedded by the directive above
 	}
