@@ -55,6 +55,18 @@ type Server struct {
 	creds *credWatch
 }
 
+// InternalHandler serves what only operators and their tools may read, on the
+// internal address (API_INTERNAL_ADDR): GET /metrics, GET /readyz naming what is down
+// and why, and GET /healthz. Never expose it to the internet: /metrics lists team ids
+// and volumes, and /readyz's errors name hosts.
+func (s *Server) InternalHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.HandleFunc("GET /readyz", s.readyzDetailed)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	return mux
+}
+
 // Handler builds the router.
 func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
@@ -81,8 +93,9 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, req, errMethodNotAllowed)
 	})
 
+	// Ops: liveness and a bare ready/not ready. Metrics and the detailed readiness
+	// (which names what is down, with its error) are on InternalHandler only.
 	r.Get("/healthz", s.healthz)
-	r.Get("/metrics", s.metricsHandler().ServeHTTP)
 	r.Get("/readyz", s.readyz)
 	r.Get("/openapi.yaml", s.openAPI)
 

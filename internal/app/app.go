@@ -109,7 +109,27 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		SessionLifetime: cfg.SessionLifetime,
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
-	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready)
+	public := srv.Handler()
+	if cfg.APIInternalAddr == "" {
+		return serveHTTP(ctx, cfg.APIAddr, public, log.With("component", "api"), ready)
+	}
+	// Listen on both before reporting ready, so that an address in use fails the start.
+	iln, err := net.Listen("tcp", cfg.APIInternalAddr)
+	if err != nil {
+		return fmt.Errorf("API_INTERNAL_ADDR: listen on %s: %w", cfg.APIInternalAddr, err)
+	}
+	ilog := log.With("component", "api-internal")
+	ilog.Info("serving metrics and detailed readiness", "url", "http://"+iln.Addr().String())
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	internalDone := make(chan error, 1)
+	go func() { internalDone <- serve(sctx, iln, srv.InternalHandler()) }()
+	err = serveHTTP(sctx, cfg.APIAddr, public, log.With("component", "api"), ready)
+	cancel()
+	if ierr := <-internalDone; err == nil && ierr != nil {
+		err = fmt.Errorf("internal address %s: %w", cfg.APIInternalAddr, ierr)
+	}
+	return err
 }
 
 // RunWorker runs the Temporal worker until ctx is done, and serves its metrics at

@@ -134,6 +134,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"TWILIO_AUTH_TOKEN="+AuthToken,
 		"LOG_LEVEL=warn",
 		"WORKER_METRICS_ADDR=", // a worker restarted while the old one's port lingers must not fail
+		"API_INTERNAL_ADDR=",   // likewise for api processes (several may run)
 	)
 	mig := exec.CommandContext(ctx, o.TextdeskBin, "migrate")
 	mig.Env = append(s.env, "DATABASE_URL="+s.PG.URL) // goose's driver takes no pool settings
