@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twilio/twilio-go/client"
 	temporalclient "go.temporal.io/sdk/client"
@@ -77,7 +76,7 @@ func (s *Server) Handler() http.Handler {
 	s.creds = &credWatch{store: s.Store, log: s.Log, idle: s.sessionIdle(), interval: cmp.Or(s.CredentialCheck, 2*time.Second)}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics)
+	r.Use(requestIDs, s.logRequests, s.recoverPanics)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFoundRoute)
 	})
