@@ -24,7 +24,6 @@ import (
 	"github.com/textdesk/textdesk/internal/telemetry"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
-	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/worker"
 )
 
@@ -230,31 +229,6 @@ func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval 
 		case <-time.After(interval):
 		}
 	}
-}
-
-// RunEmulator serves the Twilio emulator on cfg.EmulatorAddr until ctx is done.
-func RunEmulator(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	if err := cfg.Require("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
-		return err
-	}
-	var faults twilioemu.Faults
-	if cfg.EmulatorFaults != "" {
-		f, err := twilioemu.ParseFaults([]byte(cfg.EmulatorFaults))
-		if err != nil {
-			return fmt.Errorf("EMULATOR_FAULTS: %w", err)
-		}
-		faults = f
-	}
-	emu := twilioemu.New(twilioemu.Config{
-		AccountSID: cfg.TwilioAccountSID,
-		AuthToken:  cfg.TwilioAuthToken,
-		WebhookURL: cfg.PublicURL + "/webhooks/twilio/messages",
-		Logger:     log.With("component", "emulator"),
-		Faults:     faults,
-	})
-	defer emu.Close()
-	log.Info("twilio emulator listening", "addr", cfg.EmulatorAddr, "webhook", cfg.PublicURL+"/webhooks/twilio/messages")
-	return emu.ListenAndServe(ctx, cfg.EmulatorAddr)
 }
 
 // serveHTTP serves h on addr until ctx is done, then drains in-flight requests.
