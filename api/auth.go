@@ -62,7 +62,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			user, cred.tokenID, err = s.Store.AuthByToken(r.Context(), strings.TrimSpace(token))
 			if conversation.ErrorCode(err) == conversation.ENotFound {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="textdesk", error="invalid_token"`)
-				writeError(w, r, conversation.Errorf(conversation.EUnauthorized, "the API token is unknown or revoked, or its user is disabled"))
+				writeError(w, r, conversation.Errorf(conversation.EUnauthorized, "the API token is unknown, revoked or expired, or its user is disabled"))
 				return
 			}
 			if err != nil {

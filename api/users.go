@@ -66,6 +66,11 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	action := auditUserEnable
+	if *disabled {
+		action = auditUserDisable
+	}
+	s.audit(r, action, "user", id, nil)
 	writeJSON(w, http.StatusOK, account)
 }
 
@@ -80,6 +85,7 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditUserRevokeAll, "user", chi.URLParam(r, "id"), nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -95,6 +101,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditUserPasswordReset, "user", chi.URLParam(r, "id"), map[string]any{"expires_at": expires})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, map[string]any{"set_password_url": s.setPasswordURL(secret), "expires_at": expires})
 }

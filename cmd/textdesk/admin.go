@@ -85,6 +85,10 @@ func runCreateAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, ar
 	if err != nil {
 		return err
 	}
+	if err := st.RecordAudit(ctx, store.AuditEvent{Actor: "create-admin", Action: "user.create_admin", TargetType: "user", TargetID: user.ID,
+		Details: map[string]any{"email": user.Email, "promote": *promote, "link_expires_at": expires}}); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stdout, "set a password (once, before %s): %s/set-password?token=%s\n"+
 		"then sign in and create API tokens with POST /v1/me/tokens (none is printed here)\n",
 		expires.UTC().Format(time.RFC3339), cfg.PublicURL, secret)
