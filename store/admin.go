@@ -23,7 +23,7 @@ type Token struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-const tokenColumns = `id, label, created_at, revoked_at, expires_at, last_used_at`
+const tokenColumns = `id, label, created_at, revoked_at, expires_at, last_used_at` //nolint:gosec // G101: column names, not a credential
 
 func scanToken(row pgx.Row) (Token, error) {
 	var t Token

@@ -68,7 +68,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 	handler, flush := telemetry.TemporalMetrics(reg, process, log.With("component", "metrics"))
 	tc, err := dialTemporal(ctx, cfg, log, handler)
 	if err != nil {
-		flush.Close()
+		_ = flush.Close() // reports nothing yet: nothing to lose
 		st.Close()
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 
 func (c *connection) Close() {
 	c.temporal.Close()
-	c.flush.Close()
+	_ = c.flush.Close() // the last metrics report; the process is stopping
 	c.store.Close()
 }
 
