@@ -212,12 +212,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			teamIDs = append(teamIDs, id)
 		}
 	}
-	user, secret, expires, err := s.Store.InviteUser(r.Context(), name, email, req.Role, teamIDs, setPasswordTTL)
+	ctx := audited(r, auditUserCreate, "user", "", map[string]any{"email": email, "name": name, "role": req.Role, "team_ids": teamIDs})
+	user, secret, expires, err := s.Store.InviteUser(ctx, name, email, req.Role, teamIDs, setPasswordTTL)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, auditUserCreate, "user", user.ID, map[string]any{"email": email, "name": name, "role": req.Role, "team_ids": teamIDs})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, invitation{user, s.setPasswordURL(secret), expires})
 }
@@ -247,12 +247,12 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, userID strin
 			req.ExpiresAt.Format(time.RFC3339)))
 		return
 	}
-	tok, secret, err := s.Store.IssueToken(r.Context(), userID, label, req.ExpiresAt)
+	ctx := audited(r, auditTokenCreate, "token", "", map[string]any{"user_id": userID, "label": label, "expires_at": req.ExpiresAt})
+	tok, secret, err := s.Store.IssueToken(ctx, userID, label, req.ExpiresAt)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, auditTokenCreate, "token", tok.ID, map[string]any{"user_id": userID, "label": tok.Label, "expires_at": tok.ExpiresAt})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, issuedToken{tok, secret})
 }
@@ -304,11 +304,11 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeTokenOf(w http.ResponseWriter, r *http.Request, userID, tokenID string) {
-	if err := s.Store.RevokeToken(r.Context(), userID, tokenID); err != nil {
+	ctx := audited(r, auditTokenRevoke, "token", tokenID, map[string]any{"user_id": userID})
+	if err := s.Store.RevokeToken(ctx, userID, tokenID); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, auditTokenRevoke, "token", tokenID, map[string]any{"user_id": userID})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -28,11 +28,27 @@ const (
 	auditReasonDelete      = "team.wrap_up_reason_delete"
 )
 
-// audit records that the caller did action on a target, once the change is made. The
-// record outlives a client that hung up. Should Postgres fail between the change and
-// its record, the change stands and the failure is logged at ERROR (audit event not
-// written) with everything the record would have held.
+// audit records that the caller did action on a target, once the change is made, for
+// changes the store does not record in their own transaction (teams, numbers,
+// memberships, deletions). The record outlives a client that hung up. Should Postgres
+// fail between the change and its record, the change stands and the failure is logged
+// at ERROR (audit event not written) with everything the record would have held.
 func (s *Server) audit(r *http.Request, action, targetType, targetID string, details map[string]any) {
+	ev := auditEvent(r, action, targetType, targetID, details)
+	if err := s.Store.RecordAudit(context.WithoutCancel(r.Context()), ev); err != nil {
+		loggerFrom(r).Error("audit event not written", "error", err, "actor_id", ev.ActorID, "action", action,
+			"target_type", targetType, "target_id", targetID, "details", ev.Details)
+	}
+}
+
+// audited is r's context carrying the audit event for the change the store method
+// called with it makes: it is recorded in that change's transaction (user and token
+// changes; see store.WithAudit).
+func audited(r *http.Request, action, targetType, targetID string, details map[string]any) context.Context {
+	return store.WithAudit(r.Context(), auditEvent(r, action, targetType, targetID, details))
+}
+
+func auditEvent(r *http.Request, action, targetType, targetID string, details map[string]any) store.AuditEvent {
 	u := userFrom(r)
 	if details == nil {
 		details = map[string]any{}
@@ -46,10 +62,7 @@ func (s *Server) audit(r *http.Request, action, targetType, targetID string, det
 	if u.ID != "" {
 		ev.ActorID = &u.ID
 	}
-	if err := s.Store.RecordAudit(context.WithoutCancel(r.Context()), ev); err != nil {
-		loggerFrom(r).Error("audit event not written", "error", err, "actor_id", u.ID, "action", action,
-			"target_type", targetType, "target_id", targetID, "details", details)
-	}
+	return ev
 }
 
 // listAuditEvents: GET /v1/audit-events?actor_id=&target_id=&action=&cursor=&limit= —

@@ -61,16 +61,15 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EConflict, "you cannot disable yourself; ask another admin"))
 		return
 	}
-	account, err := s.Store.SetDisabled(r.Context(), id, *disabled)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	action := auditUserEnable
 	if *disabled {
 		action = auditUserDisable
 	}
-	s.audit(r, action, "user", id, nil)
+	account, err := s.Store.SetDisabled(audited(r, action, "user", id, nil), id, *disabled)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, account)
 }
 
@@ -81,11 +80,11 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.Store.RevokeAllCredentials(r.Context(), chi.URLParam(r, "id")); err != nil {
+	id := chi.URLParam(r, "id")
+	if err := s.Store.RevokeAllCredentials(audited(r, auditUserRevokeAll, "user", id, nil), id); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, auditUserRevokeAll, "user", chi.URLParam(r, "id"), nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 

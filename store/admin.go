@@ -138,9 +138,17 @@ func (s *Store) IssueToken(ctx context.Context, userID, label string, expires *t
 		return Token{}, "", conversation.Errorf(conversation.ENotFound, "user not found")
 	}
 	secret := NewToken()
-	t, err := scanToken(s.pool.QueryRow(ctx, `INSERT INTO api_tokens (user_id, token_hash, label, expires_at)
-		SELECT id, $2, $3, $4 FROM users WHERE id = $1 RETURNING `+tokenColumns,
-		userID, HashToken(secret), label, expires))
+	var t Token
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		t, err = scanToken(tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, token_hash, label, expires_at)
+			SELECT id, $2, $3, $4 FROM users WHERE id = $1 RETURNING `+tokenColumns,
+			userID, HashToken(secret), label, expires))
+		if err != nil {
+			return err
+		}
+		return auditIn(ctx, tx, t.ID)
+	})
 	return t, secret, notFound(err, "user")
 }
 
@@ -166,9 +174,14 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) error {
 	if !validUUID(userID) || !validUUID(tokenID) {
 		return conversation.Errorf(conversation.ENotFound, "token not found")
 	}
-	var id string
-	err := s.pool.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
-		WHERE id = $1 AND user_id = $2 RETURNING id`, tokenID, userID).Scan(&id)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id string
+		if err := tx.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
+			WHERE id = $1 AND user_id = $2 RETURNING id`, tokenID, userID).Scan(&id); err != nil {
+			return err
+		}
+		return auditIn(ctx, tx, "")
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return conversation.Errorf(conversation.ENotFound, "token not found among the user's tokens")
 	}

@@ -31,6 +31,29 @@ type pgxExecer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
+type auditKey struct{}
+
+// WithAudit returns ctx carrying ev: the store methods that change users and tokens
+// (InviteUser, SetDisabled, RevokeAllCredentials, IssueToken, RevokeToken) record it
+// in the change's own transaction, so there is no change without its record. They
+// fill in the target's id when it is created there.
+func WithAudit(ctx context.Context, ev AuditEvent) context.Context {
+	return context.WithValue(ctx, auditKey{}, ev)
+}
+
+// auditIn records ctx's audit event, if any, in tx; targetID, if not empty, is the
+// target's id.
+func auditIn(ctx context.Context, tx pgx.Tx, targetID string) error {
+	ev, ok := ctx.Value(auditKey{}).(AuditEvent)
+	if !ok {
+		return nil
+	}
+	if targetID != "" {
+		ev.TargetID = targetID
+	}
+	return insertAudit(ctx, tx, ev)
+}
+
 // RecordAudit stores an audit event (ID and At are set by the database).
 func (s *Store) RecordAudit(ctx context.Context, ev AuditEvent) error {
 	return insertAudit(ctx, s.pool, ev)
