@@ -8,7 +8,15 @@ TEMPORAL_STAMP := bin/.temporal-$(TEMPORAL_CLI_VERSION)
 
 export TEMPORAL_CLI := $(CURDIR)/bin/temporal
 
-.PHONY: dev test test-unit test-integration build vet fmt clean bench bench-quick chaos web web-test
+# golangci-lint is pinned too and, like the Temporal CLI, installed into bin/ outside
+# textdesk's go.mod. Its configuration is .golangci.yml.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_STAMP := bin/.golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+# How long `make fuzz` runs each fuzz target (every func Fuzz* in a _test.go file).
+FUZZ_TIME ?= 3s
+
+.PHONY: dev test test-unit test-integration build vet lint fuzz fmt clean bench bench-quick chaos web web-test
 
 build: bin/textdesk
 
@@ -47,9 +55,30 @@ bin/temporal: $(TEMPORAL_STAMP)
 dev: bin/textdesk bin/temporal
 	./bin/textdesk dev
 
-## test: vet, unit tests, and integration tests against real Postgres + Temporal.
-test: vet web web-test bin/temporal
+$(GOLANGCI_STAMP):
+	@mkdir -p bin
+	@echo "installing golangci-lint $(GOLANGCI_LINT_VERSION) (first time: a few minutes)"
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@rm -f bin/.golangci-lint-* && touch $@
+
+## test: vet, lint, fuzzing (bounded), unit tests, and integration tests against real
+## Postgres + Temporal.
+test: vet lint fuzz web web-test bin/temporal
 	$(if $(SKIP_WEB),TEXTDESK_WEB_SKIPPED=1) $(GO) test -race -count=1 -timeout 15m ./...
+
+## lint: golangci-lint (gosec, staticcheck, errcheck, ...; .golangci.yml).
+lint: $(GOLANGCI_STAMP)
+	./bin/golangci-lint run ./...
+
+## fuzz: every fuzz target for FUZZ_TIME (default 3s) each: no panic, no 5xx on any input.
+## Targets are found by name (func FuzzX in a _test.go file), so a new one is run too.
+fuzz:
+	@set -e; for f in $$(git grep -l '^func Fuzz' -- '*_test.go'); do \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz ./$$(dirname $$f) $$fn ($(FUZZ_TIME))"; \
+	    $(GO) test ./$$(dirname $$f)/ -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZ_TIME) >/tmp/fuzz-$$$$.log 2>&1 || { cat /tmp/fuzz-$$$$.log; rm -f /tmp/fuzz-$$$$.log; exit 1; }; \
+	  done; \
+	done; rm -f /tmp/fuzz-$$$$.log
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

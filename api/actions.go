@@ -43,6 +43,7 @@ func (s *Server) act(update string, parse parseFunc) http.HandlerFunc {
 				writeError(w, r, err)
 				return
 			}
+			s.audit(r, auditConversationDel, "conversation", c.ID, map[string]any{"team_id": c.TeamID, "status": c.Status})
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
@@ -51,6 +52,7 @@ func (s *Server) act(update string, parse parseFunc) http.HandlerFunc {
 			return
 		}
 		if update == workflows.UpdateDelete {
+			s.audit(r, auditConversationDel, "conversation", c.ID, map[string]any{"team_id": c.TeamID, "status": c.Status})
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}

@@ -91,6 +91,7 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditTeamCreate, "team", team.ID, map[string]any{"name": name, "numbers": numbers})
 	writeJSON(w, http.StatusCreated, team)
 }
 
@@ -122,6 +123,7 @@ func (s *Server) addTeamNumber(w http.ResponseWriter, r *http.Request) {
 		err = s.Store.ClaimTeamNumber(r.Context(), team.ID, number)
 	}
 	if err == nil {
+		s.audit(r, auditNumberAdd, "team", team.ID, map[string]any{"number": number})
 		team, err = s.Store.Team(r.Context(), team.ID)
 	}
 	if err != nil {
@@ -147,6 +149,7 @@ func (s *Server) deleteTeamNumber(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditNumberRemove, "team", team.ID, map[string]any{"number": number})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -161,6 +164,7 @@ func (s *Server) deleteTeamMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditMemberRemove, "user", chi.URLParam(r, "user_id"), map[string]any{"team_id": team.ID})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -208,7 +212,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			teamIDs = append(teamIDs, id)
 		}
 	}
-	user, secret, expires, err := s.Store.InviteUser(r.Context(), name, email, req.Role, teamIDs, setPasswordTTL)
+	ctx := audited(r, auditUserCreate, "user", "", map[string]any{"email": email, "name": name, "role": req.Role, "team_ids": teamIDs})
+	user, secret, expires, err := s.Store.InviteUser(ctx, name, email, req.Role, teamIDs, setPasswordTTL)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -217,16 +222,16 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, invitation{user, s.setPasswordURL(secret), expires})
 }
 
-// createToken: POST /v1/users/{id}/tokens {"label"?} — admins issue a user an API
-// token. The secret is in this answer only: only its hash is stored.
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	if err := requireAdmin(r, "issue API tokens"); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var req struct {
-		Label string `json:"label"`
-	}
+// tokenRequest is the body of POST /v1/users/{id}/tokens and POST /v1/me/tokens.
+type tokenRequest struct {
+	Label     string     `json:"label"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// issueToken reads a tokenRequest and issues userID a token; the answer carries the
+// secret, which is in this answer only (only its hash is stored).
+func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, userID string) {
+	var req tokenRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, err)
 		return
@@ -236,18 +241,36 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EUnprocessable, "label is %d characters; the limit is %d", n, maxTokenLabel))
 		return
 	}
-	tok, secret, err := s.Store.IssueToken(r.Context(), chi.URLParam(r, "id"), label)
+	if req.ExpiresAt != nil && !req.ExpiresAt.After(s.Now().Add(time.Minute)) {
+		writeError(w, r, conversation.Errorf(conversation.EUnprocessable,
+			"expires_at %s is not in the future; send a later time (RFC 3339), or leave it out for a token that lasts until revoked",
+			req.ExpiresAt.Format(time.RFC3339)))
+		return
+	}
+	ctx := audited(r, auditTokenCreate, "token", "", map[string]any{"user_id": userID, "label": label, "expires_at": req.ExpiresAt})
+	tok, secret, err := s.Store.IssueToken(ctx, userID, label, req.ExpiresAt)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, struct {
-		ID        string    `json:"id"`
-		Token     string    `json:"token"`
-		Label     string    `json:"label"`
-		CreatedAt time.Time `json:"created_at"`
-	}{tok.ID, secret, tok.Label, tok.CreatedAt})
+	writeJSON(w, http.StatusCreated, issuedToken{tok, secret})
+}
+
+// issuedToken is a new token as listed, plus its secret.
+type issuedToken struct {
+	store.Token
+	Secret string `json:"token"`
+}
+
+// createToken: POST /v1/users/{id}/tokens {"label"?, "expires_at"?} — admins issue a
+// user an API token.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	if err := requireAdmin(r, "issue API tokens"); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.issueToken(w, r, chi.URLParam(r, "id"))
 }
 
 // listTokens: GET /v1/users/{id}/tokens — admins list a user's tokens, revoked ones
@@ -257,7 +280,11 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	tokens, err := s.Store.Tokens(r.Context(), chi.URLParam(r, "id"))
+	s.writeTokens(w, r, chi.URLParam(r, "id"))
+}
+
+func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, userID string) {
+	tokens, err := s.Store.Tokens(r.Context(), userID)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -266,15 +293,39 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 // revokeToken: DELETE /v1/users/{id}/tokens/{token_id} — admins revoke a token; it is
-// refused (401) from the next request on.
+// refused (401) from the next request on, and event streams it opened close within
+// seconds.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	if err := requireAdmin(r, "revoke API tokens"); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.Store.RevokeToken(r.Context(), chi.URLParam(r, "id"), chi.URLParam(r, "token_id")); err != nil {
+	s.revokeTokenOf(w, r, chi.URLParam(r, "id"), chi.URLParam(r, "token_id"))
+}
+
+func (s *Server) revokeTokenOf(w http.ResponseWriter, r *http.Request, userID, tokenID string) {
+	ctx := audited(r, auditTokenRevoke, "token", tokenID, map[string]any{"user_id": userID})
+	if err := s.Store.RevokeToken(ctx, userID, tokenID); err != nil {
 		writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// listMyTokens: GET /v1/me/tokens — the caller's own API tokens (revoked and expired
+// ones included, to see what was used when); never their secrets.
+func (s *Server) listMyTokens(w http.ResponseWriter, r *http.Request) {
+	s.writeTokens(w, r, userFrom(r).ID)
+}
+
+// createMyToken: POST /v1/me/tokens {"label"?, "expires_at"?} — any user issues
+// themselves a token (for a script acting as them).
+func (s *Server) createMyToken(w http.ResponseWriter, r *http.Request) {
+	s.issueToken(w, r, userFrom(r).ID)
+}
+
+// deleteMyToken: DELETE /v1/me/tokens/{id} — revoke one of your own tokens (the one
+// you call with included); another user's token is 404.
+func (s *Server) deleteMyToken(w http.ResponseWriter, r *http.Request) {
+	s.revokeTokenOf(w, r, userFrom(r).ID, chi.URLParam(r, "id"))
 }

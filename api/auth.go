@@ -62,7 +62,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			user, cred.tokenID, err = s.Store.AuthByToken(r.Context(), strings.TrimSpace(token))
 			if conversation.ErrorCode(err) == conversation.ENotFound {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="textdesk", error="invalid_token"`)
-				writeError(w, r, conversation.Errorf(conversation.EUnauthorized, "the API token is unknown or revoked, or its user is disabled"))
+				writeError(w, r, conversation.Errorf(conversation.EUnauthorized, "the API token is unknown, revoked or expired, or its user is disabled"))
 				return
 			}
 			if err != nil {
@@ -168,11 +168,13 @@ func originOf(raw string) string {
 // setCookie hands the browser its session: HttpOnly (scripts cannot read it), Lax
 // (not sent on cross-site subrequests), Secure behind https.
 func (s *Server) setCookie(w http.ResponseWriter, secret string, expires time.Time) {
+	//nolint:gosec // G124: HttpOnly and SameSite are set; Secure whenever PUBLIC_URL is https (plain http is a local stack)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.PublicURL, "https://")})
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter) {
+	//nolint:gosec // G124: as setCookie; this one deletes the cookie
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.PublicURL, "https://")})
 }

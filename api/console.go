@@ -91,7 +91,7 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, notBuiltPage)
+		_, _ = io.WriteString(w, notBuiltPage) // the client may have gone; nothing to do then
 		return
 	}
 	h.Set("Cache-Control", "no-cache")

@@ -13,17 +13,39 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz: Postgres and Temporal answer (readiness); 503 names what is down.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+// readiness asks Postgres and Temporal (within 2 s) and returns what each answered
+// ("ok" or its error) and whether both did.
+func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
-	status := http.StatusOK
+	ok := true
 	if err := s.Store.Ping(ctx); err != nil {
-		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
+		checks["postgres"], ok = err.Error(), false
 	}
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
+		checks["temporal"], ok = err.Error(), false
+	}
+	return checks, ok
+}
+
+// readyz: the public readiness probe says only ready or not ready (503); which
+// dependency is down, and its error (hosts, ports), is for operators, on the internal
+// address.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.readiness(r.Context()); !ok {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// readyzDetailed: GET /readyz on the internal address; 503 names what is down.
+func (s *Server) readyzDetailed(w http.ResponseWriter, r *http.Request) {
+	checks, ok := s.readiness(r.Context())
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, checks)
 }

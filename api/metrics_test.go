@@ -41,7 +41,7 @@ func scrape(t *testing.T, h http.Handler) string {
 func TestMetricsEndpoint(t *testing.T) {
 	s := &Server{Log: slog.New(slog.DiscardHandler)}
 	statusCallbacks.inc("applied")
-	out := scrape(t, s.Handler())
+	out := scrape(t, s.InternalHandler())
 	for _, want := range []string{
 		"# HELP textdesk_webhooks_refused_total Twilio webhooks refused, by reason: 403 for a signature that does not verify, 400 for a body that cannot be read.\n",
 		"# TYPE textdesk_webhooks_refused_total counter\n",
@@ -117,5 +117,15 @@ func TestTeamCollectorStoreError(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "team gauges not read") || !strings.Contains(logged.String(), context.DeadlineExceeded.Error()) {
 		t.Errorf("log: %q", logged.String())
+	}
+}
+
+// The public router serves no metrics: they are on InternalHandler (API_INTERNAL_ADDR).
+func TestMetricsNotOnPublicRouter(t *testing.T) {
+	s := &Server{Log: slog.New(slog.DiscardHandler)}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("public GET /metrics: %d; want 404", rec.Code)
 	}
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,6 +22,44 @@ const (
 	userKey
 	credentialKey
 )
+
+// maxRequestID bounds a client's X-Request-Id.
+const maxRequestID = 64
+
+// requestIDs gives every request an id for its log lines: the client's X-Request-Id
+// when it is 1 to 64 characters of letters, digits and . _ : - (so a client cannot
+// write newlines, escape sequences or kilobytes into the log), else a fresh one. The
+// answer carries it back in X-Request-Id.
+func requestIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(middleware.RequestIDHeader)
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set(middleware.RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+	})
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestID {
+		return false
+	}
+	for _, c := range []byte(id) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID is 96 random bits, hex.
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand never fails on Linux
+	return hex.EncodeToString(b)
+}
 
 // logRequests logs one line per request and puts a request-scoped logger in the context.
 func (s *Server) logRequests(next http.Handler) http.Handler {

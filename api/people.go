@@ -195,5 +195,6 @@ func (s *Server) putTeamMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditMemberPut, "user", user.ID, map[string]any{"team_id": team.ID, "role": req.Role})
 	w.WriteHeader(http.StatusNoContent)
 }

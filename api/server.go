@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twilio/twilio-go/client"
 	temporalclient "go.temporal.io/sdk/client"
@@ -65,6 +64,18 @@ type Server struct {
 	console *console
 }
 
+// InternalHandler serves what only operators and their tools may read, on the
+// internal address (API_INTERNAL_ADDR): GET /metrics, GET /readyz naming what is down
+// and why, and GET /healthz. Never expose it to the internet: /metrics lists team ids
+// and volumes, and /readyz's errors name hosts.
+func (s *Server) InternalHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.HandleFunc("GET /readyz", s.readyzDetailed)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	return mux
+}
+
 // Handler builds the router.
 func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
@@ -75,7 +86,7 @@ func (s *Server) Handler() http.Handler {
 	s.creds = &credWatch{store: s.Store, log: s.Log, idle: s.sessionIdle(), interval: cmp.Or(s.CredentialCheck, 2*time.Second)}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics, capBodies)
+	r.Use(requestIDs, s.logRequests, s.recoverPanics, capBodies)
 	// Unmatched GETs outside the API's namespaces are the console's (console.go).
 	s.console = newConsole(s.Console)
 	r.NotFound(s.notFound)
@@ -91,8 +102,9 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, req, errMethodNotAllowed)
 	})
 
+	// Ops: liveness and a bare ready/not ready. Metrics and the detailed readiness
+	// (which names what is down, with its error) are on InternalHandler only.
 	r.Get("/healthz", s.healthz)
-	r.Get("/metrics", s.metricsHandler().ServeHTTP)
 	r.Get("/readyz", s.readyz)
 	r.Get("/openapi.yaml", s.openAPI)
 
@@ -115,6 +127,10 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/me/sessions", s.listMySessions)
 		r.Delete("/me/sessions/{id}", s.deleteMySession)
 		r.Put("/me/password", s.putMyPassword)
+		r.Get("/me/tokens", s.listMyTokens)
+		r.Post("/me/tokens", s.createMyToken)
+		r.Delete("/me/tokens/{id}", s.deleteMyToken)
+		r.Get("/audit-events", s.listAuditEvents)
 		r.Get("/users", s.listUsers)
 		r.Patch("/users/{id}", s.patchUser)
 		r.Delete("/users/{id}/sessions", s.deleteUserSessions)

@@ -317,6 +317,7 @@ func (s *Server) patchTeam(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditTeamUpdate, "team", team.ID, map[string]any{"changes": p})
 	if (p.ChatOn != nil || p.SetBusinessHours || p.TimeZone != nil) && team.ChatOpen(s.Now()) {
 		if err := s.Dispatch.Nudge(r.Context(), []string{team.ID}, 500); err != nil {
 			loggerFrom(r).Warn("missed conversations not nudged", "error", err)
@@ -386,6 +387,7 @@ func (s *Server) deleteWrapUpReason(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditReasonDelete, "team", team.ID, map[string]any{"reason": pathParam(r, "reason")})
 	w.WriteHeader(http.StatusNoContent)
 }
 

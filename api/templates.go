@@ -230,5 +230,6 @@ func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditTemplateDelete, "template", chi.URLParam(r, "template_id"), map[string]any{"team_id": team.ID})
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -61,7 +61,11 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EConflict, "you cannot disable yourself; ask another admin"))
 		return
 	}
-	account, err := s.Store.SetDisabled(r.Context(), id, *disabled)
+	action := auditUserEnable
+	if *disabled {
+		action = auditUserDisable
+	}
+	account, err := s.Store.SetDisabled(audited(r, action, "user", id, nil), id, *disabled)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -76,7 +80,8 @@ func (s *Server) deleteUserSessions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.Store.RevokeAllCredentials(r.Context(), chi.URLParam(r, "id")); err != nil {
+	id := chi.URLParam(r, "id")
+	if err := s.Store.RevokeAllCredentials(audited(r, auditUserRevokeAll, "user", id, nil), id); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -95,6 +100,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, auditUserPasswordReset, "user", chi.URLParam(r, "id"), map[string]any{"expires_at": expires})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, map[string]any{"set_password_url": s.setPasswordURL(secret), "expires_at": expires})
 }

@@ -128,7 +128,7 @@ func (s *Server) webhookURLs(r *http.Request, o WebhookOptions) []string {
 	if !o.TrustedProxy {
 		return urls
 	}
-	proto, host := firstValue(r.Header.Get("X-Forwarded-Proto")), firstValue(r.Header.Get("X-Forwarded-Host"))
+	proto, host := lastValue(r.Header.Values("X-Forwarded-Proto")), lastValue(r.Header.Values("X-Forwarded-Host"))
 	if proto == "" && host == "" {
 		return urls
 	}
@@ -148,10 +148,15 @@ func (s *Server) webhookURLs(r *http.Request, o WebhookOptions) []string {
 	return urls
 }
 
-// firstValue is the first of a comma-separated header's values (proxies append).
-func firstValue(h string) string {
-	v, _, _ := strings.Cut(h, ",")
-	return strings.TrimSpace(v)
+// lastValue is the last of a header's comma-separated values, over all its lines: the
+// one the trusted proxy appended. Earlier values come from the client (or proxies in
+// front of ours) and may be forged.
+func lastValue(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	l := lines[len(lines)-1]
+	return strings.TrimSpace(l[strings.LastIndex(l, ",")+1:])
 }
 
 // verifyWebhook checks a webhook's signature against every URL and signer. It returns

@@ -146,11 +146,19 @@ func TestWebhookSignatureForms(t *testing.T) {
 			return r
 		}(), 200, ""},
 		{"form, Twilio signed with the default port", "https://hooks.example.com", WebhookOptions{}, withPort, 200, ""},
-		{"form, trusted proxy forwards scheme and host", hookPublicBase, WebhookOptions{TrustedProxy: true}, func() hookRequest {
+		{"form, trusted proxy forwards scheme and host (the last values, which it appended)", hookPublicBase, WebhookOptions{TrustedProxy: true}, func() hookRequest {
 			r := signedForm(hookToken, "https://td.example.com"+hookPath, inboundForm())
-			r.headers = map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "td.example.com, proxy.internal"}
+			r.headers = map[string]string{"X-Forwarded-Proto": "http, https", "X-Forwarded-Host": "forged.example, td.example.com"}
 			return r
 		}(), 200, ""},
+		{"form, trusted proxy: a client's forged first value is not the URL", hookPublicBase, WebhookOptions{TrustedProxy: true}, func() hookRequest {
+			// The attacker signs for their own host (with a token they know, or replays
+			// a signature Twilio made for another URL) and puts it first; the proxy
+			// appends the real host.
+			r := signedForm(hookToken, "https://forged.example"+hookPath, inboundForm())
+			r.headers = map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "forged.example, td.example.com"}
+			return r
+		}(), 403, refusedBadSignature},
 		{"form, forwarded headers ignored without a trusted proxy", hookPublicBase, WebhookOptions{}, func() hookRequest {
 			r := signedForm(hookToken, "https://td.example.com"+hookPath, inboundForm())
 			r.headers = map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "td.example.com"}

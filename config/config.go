@@ -24,6 +24,9 @@ type Config struct {
 	ContinueAsNewAfter int `env:"TEXTDESK_CONTINUE_AS_NEW_EVENTS" envDefault:"10000"`
 
 	APIAddr string `env:"API_ADDR" envDefault:"127.0.0.1:8080"`
+	// APIInternalAddr is where the api serves GET /metrics and the detailed /readyz;
+	// set empty, nowhere. Keep it off the internet.
+	APIInternalAddr string `env:"API_INTERNAL_ADDR" envDefault:"127.0.0.1:9463"`
 	// PublicURL is where Twilio reaches the API; signatures are computed over it.
 	PublicURL string `env:"PUBLIC_URL" envDefault:"http://127.0.0.1:8080"`
 
@@ -103,6 +106,12 @@ func FromEnv() (Config, error) {
 	// env applies a default to an empty variable too; here empty means "do not serve".
 	if v, set := os.LookupEnv("WORKER_METRICS_ADDR"); set && v == "" {
 		c.WorkerMetricsAddr = ""
+	}
+	if v, set := os.LookupEnv("API_INTERNAL_ADDR"); set && v == "" {
+		c.APIInternalAddr = ""
+	}
+	if c.APIInternalAddr != "" && c.APIInternalAddr == c.APIAddr {
+		return c, fmt.Errorf("API_INTERNAL_ADDR %s must differ from API_ADDR: metrics and detailed readiness are not for the public port", c.APIInternalAddr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if _, err := url.ParseRequestURI(c.PublicURL); err != nil {

@@ -67,3 +67,20 @@ func TestFromEnvWorkerMetricsAddr(t *testing.T) {
 		}
 	}
 }
+
+// The api's internal address (metrics, detailed readiness) defaults to loopback, may
+// be turned off, and must not be the public port.
+func TestFromEnvAPIInternalAddr(t *testing.T) {
+	cfg, err := FromEnv()
+	if err != nil || cfg.APIInternalAddr != "127.0.0.1:9463" {
+		t.Fatalf("default API_INTERNAL_ADDR = %q, %v; want 127.0.0.1:9463", cfg.APIInternalAddr, err)
+	}
+	t.Setenv("API_INTERNAL_ADDR", "")
+	if cfg, err := FromEnv(); err != nil || cfg.APIInternalAddr != "" {
+		t.Errorf("API_INTERNAL_ADDR empty: %q, %v; want none", cfg.APIInternalAddr, err)
+	}
+	t.Setenv("API_INTERNAL_ADDR", "127.0.0.1:8080")
+	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), "API_INTERNAL_ADDR") {
+		t.Errorf("API_INTERNAL_ADDR = API_ADDR: %v; want a refusal naming it", err)
+	}
+}

@@ -579,7 +579,8 @@ func TestErrorCodeAndMessage(t *testing.T) {
 }
 
 // FuzzValidateBody: ValidateBody never panics, refuses only with the compose codes, and
-// accepts exactly the non-blank, valid UTF-8 bodies of at most MaxBodyLength runes.
+// accepts exactly the non-blank, valid UTF-8 bodies without NUL (Postgres text cannot
+// hold it) of at most MaxBodyLength runes.
 func FuzzValidateBody(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -596,7 +597,7 @@ func FuzzValidateBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		err := conversation.ValidateBody(body)
-		wantOK := strings.TrimSpace(body) != "" && utf8.ValidString(body) &&
+		wantOK := strings.TrimSpace(body) != "" && utf8.ValidString(body) && !strings.ContainsRune(body, 0) &&
 			utf8.RuneCountInString(body) <= conversation.MaxBodyLength
 		if err == nil {
 			if strings.TrimSpace(body) == "" {

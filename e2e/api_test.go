@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,13 +134,37 @@ func TestReplyIdempotencyKey(t *testing.T) {
 	}
 }
 
+// The public port says only ready / not ready and serves no metrics; the internal
+// address serves metrics and readiness naming each dependency.
 func TestHealthAndReadiness(t *testing.T) {
 	s := startStack(t, true, "")
 	var ready map[string]string
 	if code := s.call("GET", "/healthz", "", nil, nil); code != http.StatusOK {
 		t.Errorf("/healthz: %d", code)
 	}
-	if code := s.call("GET", "/readyz", "", nil, &ready); code != http.StatusOK || ready["postgres"] != "ok" || ready["temporal"] != "ok" {
-		t.Errorf("/readyz: %d %v; want 200 with postgres and temporal ok", code, ready)
+	if code := s.call("GET", "/readyz", "", nil, &ready); code != http.StatusOK || len(ready) != 1 || ready["status"] != "ready" {
+		t.Errorf("public /readyz: %d %v; want 200 {\"status\":\"ready\"} and nothing else", code, ready)
+	}
+	resp, err := http.Get(s.apiURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics: %d; want 404 (metrics are on API_INTERNAL_ADDR)", resp.StatusCode)
+	}
+
+	resp, err = http.Get(s.internalURL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready = nil
+	err = json.NewDecoder(resp.Body).Decode(&ready)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || ready["postgres"] != "ok" || ready["temporal"] != "ok" {
+		t.Errorf("internal /readyz: %d %v %v; want 200 with postgres and temporal ok", resp.StatusCode, ready, err)
+	}
+	if m := scrapeMetrics(t, s.internalURL+"/metrics"); !hasSeries(m, "textdesk_webhooks_refused_total") {
+		t.Errorf("internal /metrics lacks the webhook counters")
 	}
 }

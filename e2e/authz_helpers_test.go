@@ -803,7 +803,7 @@ func (x *authzEnv) createTokenReq(c authzCaller) authzReq {
 // revokeTokenReq revokes a token issued to the helper for the call; refused, the token
 // still works.
 func (x *authzEnv) revokeTokenReq(c authzCaller) authzReq {
-	tok, secret, err := x.s.store.IssueToken(context.Background(), x.helper.user.ID, "to revoke")
+	tok, secret, err := x.s.store.IssueToken(context.Background(), x.helper.user.ID, "to revoke", nil)
 	if err != nil {
 		x.t.Fatal(err)
 	}
@@ -811,6 +811,28 @@ func (x *authzEnv) revokeTokenReq(c authzCaller) authzReq {
 	r.unchanged = func() error {
 		_, err := x.s.store.UserByToken(context.Background(), secret)
 		return err
+	}
+	return r
+}
+
+// deleteMyTokenReq revokes a fresh token of the caller; a refused call names one of
+// the member's, which must keep working (nobody revokes another's token through
+// /v1/me/tokens).
+func (x *authzEnv) deleteMyTokenReq(c authzCaller) authzReq {
+	owner := x.member.user.ID
+	if c.allowed {
+		owner = c.user.ID
+	}
+	tok, secret, err := x.s.store.IssueToken(context.Background(), owner, "to revoke", nil)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	r := on("id", tok.ID)
+	if !c.allowed {
+		r.unchanged = func() error {
+			_, err := x.s.store.UserByToken(context.Background(), secret)
+			return err
+		}
 	}
 	return r
 }
@@ -859,7 +881,7 @@ func (x *authzEnv) patchUserReq(c authzCaller) authzReq {
 // the token still works.
 func (x *authzEnv) revokeCredentialsReq(c authzCaller) authzReq {
 	u := x.newUser(x.team.ID)
-	_, secret, err := x.s.store.IssueToken(context.Background(), u.ID, "to revoke")
+	_, secret, err := x.s.store.IssueToken(context.Background(), u.ID, "to revoke", nil)
 	if err != nil {
 		x.t.Fatal(err)
 	}

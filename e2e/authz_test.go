@@ -25,7 +25,6 @@ import (
 // gets fresh ones, the others the shared ones, checked unchanged after the call).
 var authzMatrix = []authzRow{
 	// Ops and the document: anyone, whatever they send.
-	{"metrics", public, 200, nothing},
 	{"healthz", public, 200, nothing},
 	{"readyz", public, 200, nothing},
 	{"getOpenAPI", public, 200, nothing},
@@ -163,6 +162,10 @@ var authzMatrix = []authzRow{
 	{"deleteCurrentSession", signedIn, 204, nothing},
 	{"listMySessions", signedIn, 200, nothing},
 	{"deleteMySession", signedIn, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteSessionReq(c) }},
+	{"listMyTokens", signedIn, 200, nothing},
+	{"createMyToken", signedIn, 201, withBody(map[string]string{"label": "script"})},
+	{"deleteMyToken", signedIn, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteMyTokenReq(c) }},
+	{"listAuditEvents", adminOnly, 200, nothing},
 	{"changeMyPassword", signedIn, 204, withBody(map[string]string{"current_password": testPassword, "new_password": testPassword})},
 }
 

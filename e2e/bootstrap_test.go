@@ -17,8 +17,9 @@ import (
 	"github.com/textdesk/textdesk/store"
 )
 
-// `textdesk create-admin` prints a set-password link that works once and a token; it
-// does not promote an existing agent without --promote.
+// `textdesk create-admin` prints a set-password link that works once, is valid for an
+// hour, and no API token (its output lands in logs); it does not promote an existing
+// agent without --promote.
 func TestCreateAdminPrintsSetPasswordLink(t *testing.T) {
 	s := startStack(t, true, "")
 	run := func(args ...string) (string, error) {
@@ -33,20 +34,30 @@ func TestCreateAdminPrintsSetPasswordLink(t *testing.T) {
 		t.Fatalf("create-admin: %v\n%s", err, out)
 	}
 	link := regexp.MustCompile(`(http\S+/set-password\?token=\S+)`).FindString(out)
-	token := regexp.MustCompile(`token: (tdk_\S+)`).FindStringSubmatch(out)
-	if link == "" || token == nil || !strings.HasPrefix(link, s.apiURL) {
-		t.Fatalf("create-admin printed %q; want a set-password link under PUBLIC_URL and a token", out)
+	if link == "" || !strings.HasPrefix(link, s.apiURL) {
+		t.Fatalf("create-admin printed %q; want a set-password link under PUBLIC_URL", out)
 	}
-	var me store.User
-	if err := s.mustSend(apiRequest{method: "GET", path: "/v1/me", token: token[1]}, http.StatusOK).decode(&me); err != nil || me.Role != "admin" || me.Email != email {
-		t.Errorf("GET /v1/me with the printed token: %+v %v", me, err)
+	if strings.Contains(out, "tdk_") {
+		t.Errorf("create-admin printed an API token (a long-lived secret in logs):\n%s", out)
 	}
 	u, _ := url.Parse(link)
 	reset := "/v1/password-resets/" + u.Query().Get("token")
+	var link1 struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	if err := s.mustSend(apiRequest{method: "GET", path: reset}, http.StatusOK).decode(&link1); err != nil ||
+		time.Until(link1.ExpiresAt) > time.Hour+time.Minute || time.Until(link1.ExpiresAt) < 50*time.Minute {
+		t.Errorf("the link expires at %v (%v); want in an hour", link1.ExpiresAt, err)
+	}
 	s.mustSend(apiRequest{method: "POST", path: reset, body: map[string]string{"password": "the first admin's passphrase"}}, http.StatusNoContent)
 	s.mustSend(apiRequest{method: "POST", path: reset, body: map[string]string{"password": "the first admin's passphrase"}}, http.StatusNotFound)
-	if b := s.signIn(email, "the first admin's passphrase", nil); b == nil {
-		t.Fatal("no session")
+	b := s.signIn(email, "the first admin's passphrase", nil)
+	var me store.User
+	if err := b.send("GET", "/v1/me", nil).decode(&me); err != nil || me.Role != "admin" || me.Email != email {
+		t.Errorf("GET /v1/me signed in as the new admin: %+v %v", me, err)
+	}
+	if out, err := run("--email", "x-"+email, "--link-valid-for", "720h"); err == nil || !strings.Contains(out, "--link-valid-for") {
+		t.Errorf("create-admin --link-valid-for 720h: %v %q; want refused", err, out)
 	}
 
 	// An existing agent: refused without --promote, promoted with it.

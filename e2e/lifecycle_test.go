@@ -177,7 +177,7 @@ func TestTimersSurviveWorkerKill(t *testing.T) {
 	}
 
 	worker.kill(t)
-	worker = s.startWorkerProcess(t)
+	s.startWorkerProcess(t) // stopped by its t.Cleanup
 
 	eventually(t, "alice RONA after the offer expired", func() bool { return s.presenceOf(alice) == store.PresenceRONA })
 	eventually(t, "the scheduled message sent", func() bool { return len(s.sentTo(customer)) >= 1 })

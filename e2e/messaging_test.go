@@ -119,7 +119,7 @@ func (s *stack) postSigned(pathAndQuery, token string, form url.Values) int {
 // metric reads one counter from GET /metrics.
 func (s *stack) metric(name, label string) int {
 	s.t.Helper()
-	resp, err := http.Get(s.apiURL + "/metrics")
+	resp, err := http.Get(s.internalURL + "/metrics")
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestMetricsTeamGaugesAndTemporal(t *testing.T) {
 	s := startStackWith(t, stackOptions{chatOn: true, configure: func(c *config.Config) {
 		c.WorkerMetricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	}})
-	api := s.apiURL + "/metrics"
+	api := s.internalURL + "/metrics"
 	team := `team_id="` + s.team.ID + `"`
 
 	m := scrapeMetrics(t, api)

@@ -30,17 +30,19 @@ const (
 // stack is one running textdesk (api + worker + emulator) for a test, on its own task
 // queue and team so tests do not see each other's work.
 type stack struct {
-	t         *testing.T
-	cfg       config.Config
-	apiURL    string
-	emu       *twilioemu.Emulator
-	apiClient *http.Client // validates requests and answers against api/openapi.yaml
-	store     *store.Store
-	team      store.Team
-	agent     store.User
-	agentTok  string
-	outsider  string // token of a user in another team
-	teamPhone string
+	t      *testing.T
+	cfg    config.Config
+	apiURL string
+	// internalURL is the api's internal address (metrics, detailed readiness).
+	internalURL string
+	emu         *twilioemu.Emulator
+	apiClient   *http.Client // validates requests and answers against api/openapi.yaml
+	store       *store.Store
+	team        store.Team
+	agent       store.User
+	agentTok    string
+	outsider    string // token of a user in another team
+	teamPhone   string
 }
 
 var phoneCounter = time.Now().UnixNano() % 1_000_000
@@ -73,6 +75,10 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	internalPort, err := devstack.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	publicURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	apiClient := newAPIClient(t, publicURL)
@@ -93,6 +99,7 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		TemporalNamespace: env.Namespace,
 		TaskQueue:         env.TaskQueue(t),
 		APIAddr:           fmt.Sprintf("127.0.0.1:%d", port),
+		APIInternalAddr:   fmt.Sprintf("127.0.0.1:%d", internalPort),
 		PublicURL:         publicURL,
 		TwilioAccountSID:  accountSID,
 		TwilioAuthToken:   authToken,
@@ -113,7 +120,7 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		t.Fatal(err)
 	}
 
-	s := &stack{t: t, cfg: cfg, apiURL: publicURL, emu: emu, apiClient: apiClient, store: st, teamPhone: newPhone()}
+	s := &stack{t: t, cfg: cfg, apiURL: publicURL, internalURL: "http://" + cfg.APIInternalAddr, emu: emu, apiClient: apiClient, store: st, teamPhone: newPhone()}
 	s.team, err = st.CreateTeam(ctx, "Team "+t.Name(), chatOn, autoResponse, []string{s.teamPhone})
 	if err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func FuzzSegments(f *testing.F) {
 				}
 			}
 		} else {
-			for _, r := range []rune(body) {
+			for _, r := range body {
 				costs = append(costs, len(utf16.Encode([]rune{r})))
 			}
 		}

@@ -54,6 +54,9 @@ func (s *Store) SetDisabled(ctx context.Context, id string, disabled bool) (Acco
 		return Account{}, err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := auditIn(ctx, tx, ""); err != nil {
+			return err
+		}
 		if !disabled {
 			_, err := tx.Exec(ctx, `UPDATE users SET disabled_at = NULL WHERE id = $1`, id)
 			return err
@@ -81,8 +84,10 @@ func (s *Store) InviteUser(ctx context.Context, name, email, role string, teamID
 		if id, err = createUser(ctx, tx, name, email, role, teamIDs); err != nil {
 			return err
 		}
-		secret, expires, err = createPasswordReset(ctx, tx, id, ttl)
-		return err
+		if secret, expires, err = createPasswordReset(ctx, tx, id, ttl); err != nil {
+			return err
+		}
+		return auditIn(ctx, tx, id)
 	})
 	if err != nil {
 		return User{}, "", time.Time{}, err

@@ -17,6 +17,18 @@ type Token struct {
 	Label     string     `json:"label"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
+	// ExpiresAt: refused from then on (nil: never). LastUsedAt: to the minute (nil:
+	// never used).
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+const tokenColumns = `id, label, created_at, revoked_at, expires_at, last_used_at` //nolint:gosec // G101: column names, not a credential
+
+func scanToken(row pgx.Row) (Token, error) {
+	var t Token
+	err := row.Scan(&t.ID, &t.Label, &t.CreatedAt, &t.RevokedAt, &t.ExpiresAt, &t.LastUsedAt)
+	return t, err
 }
 
 // UserByID loads one user with their teams.
@@ -118,17 +130,25 @@ func (s *Store) RemoveTeamNumber(ctx context.Context, teamID, number string) err
 	return err
 }
 
-// IssueToken creates a token for userID and returns it with its secret, which is not
-// stored (only its hash is) and cannot be shown again.
-func (s *Store) IssueToken(ctx context.Context, userID, label string) (Token, string, error) {
+// IssueToken creates a token for userID, valid until expires (nil: until revoked),
+// and returns it with its secret, which is not stored (only its hash is) and cannot be
+// shown again.
+func (s *Store) IssueToken(ctx context.Context, userID, label string, expires *time.Time) (Token, string, error) {
 	if !validUUID(userID) {
 		return Token{}, "", conversation.Errorf(conversation.ENotFound, "user not found")
 	}
 	secret := NewToken()
 	var t Token
-	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (user_id, token_hash, label)
-		SELECT id, $2, $3 FROM users WHERE id = $1 RETURNING id, label, created_at, revoked_at`,
-		userID, HashToken(secret), label).Scan(&t.ID, &t.Label, &t.CreatedAt, &t.RevokedAt)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		t, err = scanToken(tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, token_hash, label, expires_at)
+			SELECT id, $2, $3, $4 FROM users WHERE id = $1 RETURNING `+tokenColumns,
+			userID, HashToken(secret), label, expires))
+		if err != nil {
+			return err
+		}
+		return auditIn(ctx, tx, t.ID)
+	})
 	return t, secret, notFound(err, "user")
 }
 
@@ -137,16 +157,12 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]Token, error) {
 	if _, err := s.UserByID(ctx, userID); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, label, created_at, revoked_at FROM api_tokens
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens
 		WHERE user_id = $1 ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Token, error) {
-		var t Token
-		err := row.Scan(&t.ID, &t.Label, &t.CreatedAt, &t.RevokedAt)
-		return t, err
-	})
+	tokens, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Token, error) { return scanToken(row) })
 	if tokens == nil {
 		tokens = []Token{}
 	}
@@ -158,9 +174,14 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) error {
 	if !validUUID(userID) || !validUUID(tokenID) {
 		return conversation.Errorf(conversation.ENotFound, "token not found")
 	}
-	var id string
-	err := s.pool.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
-		WHERE id = $1 AND user_id = $2 RETURNING id`, tokenID, userID).Scan(&id)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id string
+		if err := tx.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
+			WHERE id = $1 AND user_id = $2 RETURNING id`, tokenID, userID).Scan(&id); err != nil {
+			return err
+		}
+		return auditIn(ctx, tx, "")
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return conversation.Errorf(conversation.ENotFound, "token not found among the user's tokens")
 	}

@@ -122,8 +122,10 @@ func (s *Store) RevokeAllCredentials(ctx context.Context, userID string) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+			return err
+		}
+		return auditIn(ctx, tx, "")
 	})
 }
 
@@ -135,7 +137,8 @@ func (s *Store) LiveCredentials(ctx context.Context, sessionIDs, tokenIDs []stri
 			WHERE s.id = ANY($1::uuid[]) AND s.expires_at > now() AND s.last_used_at > now() - $3::interval AND u.disabled_at IS NULL
 		UNION ALL
 		SELECT t.id::text FROM api_tokens t JOIN users u ON u.id = t.user_id
-			WHERE t.id = ANY($2::uuid[]) AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, sessionIDs, tokenIDs, idle)
+			WHERE t.id = ANY($2::uuid[]) AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+				AND u.disabled_at IS NULL`, sessionIDs, tokenIDs, idle)
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+//go:build !production
+
 package main
 
 import (
@@ -96,8 +98,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 
 	// api, worker metrics and emulator run in this one process, each on its own port.
-	if a := cfg.WorkerMetricsAddr; a != "" && (a == cfg.APIAddr || a == cfg.EmulatorAddr) {
-		return fmt.Errorf("WORKER_METRICS_ADDR %s is also the API's or the emulator's address", a)
+	if a := cfg.WorkerMetricsAddr; a != "" && (a == cfg.APIAddr || a == cfg.EmulatorAddr || a == cfg.APIInternalAddr) {
+		return fmt.Errorf("WORKER_METRICS_ADDR %s is also the API's (public or internal) or the emulator's address", a)
+	}
+	if a := cfg.APIInternalAddr; a != "" && a == cfg.EmulatorAddr {
+		return fmt.Errorf("API_INTERNAL_ADDR %s is also the emulator's address", a)
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -110,7 +115,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		fmt.Fprintf(os.Stderr, `
 textdesk is running (Ctrl-C stops everything).
   API            %s
-  Metrics        %s/metrics (api) · %s (worker)
+  Metrics        %s (api; also its detailed /readyz) · %s (worker)
   Temporal Web   http://127.0.0.1:8233   (gRPC %s)
   Twilio emu     %s
   Demo team      %s  number %s
@@ -120,7 +125,7 @@ Try it:
     -d '{"from":"+14155550123","to":"%s","body":"Hello!"}'
   curl -s -H "Authorization: Bearer $TEXTDESK_AGENT_TOKEN" $TEXTDESK_URL/v1/conversations
 
-`, env.URL, env.URL, workerMetricsURL(cfg), cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
+`, env.URL, apiMetricsURL(cfg), workerMetricsURL(cfg), cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
 	case <-gctx.Done():
 	}
 	return g.Wait()
@@ -159,6 +164,13 @@ func stopLogged(log *slog.Logger, name string, stop func() error) {
 		return
 	}
 	log.Info("stopped " + name)
+}
+
+func apiMetricsURL(cfg config.Config) string {
+	if cfg.APIInternalAddr == "" {
+		return "off"
+	}
+	return "http://" + cfg.APIInternalAddr + "/metrics"
 }
 
 func workerMetricsURL(cfg config.Config) string {

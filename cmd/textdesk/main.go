@@ -3,9 +3,12 @@
 //	textdesk api        serve the HTTP API and Twilio webhooks
 //	textdesk worker     run the Temporal worker (conversation workflow + activities)
 //	textdesk migrate    apply database migrations
+//	textdesk create-admin --email E   create an admin; print a one-time set-password link
 //	textdesk emulator   run the local Twilio emulator (dev and tests only)
 //	textdesk dev        run the whole stack locally (what `make dev` runs)
-//	textdesk create-admin --email E   create an admin; print a set-password link and an API token
+//
+// A production build (go build -tags production, as deploy/Dockerfile does) has no
+// emulator and no dev: see devcommands.go.
 //
 // Configuration comes from the environment; see docs/configuration.md.
 package main
@@ -14,8 +17,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -30,15 +35,32 @@ commands:
   api        serve the HTTP API and Twilio webhooks
   worker     run the Temporal worker
   migrate    apply database migrations (DATABASE_URL)
-  emulator   run the local Twilio emulator (dev and tests only)
-  dev        run everything locally: Postgres, Temporal dev server, emulator, api, worker
-  create-admin --email E [--name N] [--promote]
-             create an admin (or re-key one; --promote an existing agent) and print a set-password link and an API token
+  create-admin --email E [--name N] [--promote] [--link-valid-for D]
+             create an admin (or give an existing admin a way back in; --promote an existing agent)
+             and print a one-time set-password link
 `
+
+// devCommand is a subcommand only development builds have (devcommands.go).
+type devCommand struct {
+	usage string
+	run   func(ctx context.Context, cfg config.Config, log *slog.Logger) error
+	// prepare runs before the configuration is read (defaults for dev).
+	prepare func()
+}
+
+// devCommands is filled by devcommands.go unless built with -tags production.
+var devCommands = map[string]devCommand{}
+
+func printUsage() {
+	fmt.Fprint(os.Stderr, usage)
+	for _, name := range slices.Sorted(maps.Keys(devCommands)) {
+		fmt.Fprintf(os.Stderr, "  %s\n", devCommands[name].usage)
+	}
+}
 
 func main() {
 	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		fmt.Fprint(os.Stderr, usage)
+		printUsage()
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -51,8 +73,9 @@ func main() {
 }
 
 func run(ctx context.Context, cmd string) error {
-	if cmd == "dev" {
-		applyDevDefaults()
+	dc, isDev := devCommands[cmd]
+	if isDev && dc.prepare != nil {
+		dc.prepare()
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
@@ -64,19 +87,18 @@ func run(ctx context.Context, cmd string) error {
 		return app.RunAPI(ctx, cfg, log, nil)
 	case "worker":
 		return app.RunWorker(ctx, cfg, log)
-	case "emulator":
-		return app.RunEmulator(ctx, cfg, log)
 	case "migrate":
 		if err := cfg.Require("DATABASE_URL"); err != nil {
 			return err
 		}
 		return migrations.Up(ctx, cfg.DatabaseURL, log)
-	case "dev":
-		return runDev(ctx, cfg, log)
 	case "create-admin":
 		return runCreateAdmin(ctx, cfg, log, os.Args[2:])
 	}
-	fmt.Fprint(os.Stderr, usage)
+	if isDev {
+		return dc.run(ctx, cfg, log)
+	}
+	printUsage()
 	return fmt.Errorf("unknown command %q", cmd)
 }
 

@@ -25,7 +25,6 @@ import (
 	"github.com/textdesk/textdesk/internal/telemetry"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
-	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/worker"
 	"github.com/textdesk/textdesk/workflows"
 )
@@ -71,7 +70,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 	handler, flush := telemetry.TemporalMetrics(reg, process, log.With("component", "metrics"))
 	tc, err := dialTemporal(ctx, cfg, log, handler)
 	if err != nil {
-		flush.Close()
+		_ = flush.Close() // reports nothing yet: nothing to lose
 		st.Close()
 		return nil, err
 	}
@@ -82,7 +81,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 
 func (c *connection) Close() {
 	c.temporal.Close()
-	c.flush.Close()
+	_ = c.flush.Close() // the last metrics report; the process is stopping
 	c.store.Close()
 }
 
@@ -115,7 +114,27 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
-	return serveHTTP(ctx, cfg.APIAddr, srv.Handler(), log.With("component", "api"), ready, apiTimeouts(cfg))
+	public := srv.Handler()
+	if cfg.APIInternalAddr == "" {
+		return serveHTTP(ctx, cfg.APIAddr, public, log.With("component", "api"), ready, apiTimeouts(cfg))
+	}
+	// Listen on both before reporting ready, so that an address in use fails the start.
+	iln, err := net.Listen("tcp", cfg.APIInternalAddr)
+	if err != nil {
+		return fmt.Errorf("API_INTERNAL_ADDR: listen on %s: %w", cfg.APIInternalAddr, err)
+	}
+	ilog := log.With("component", "api-internal")
+	ilog.Info("serving metrics and detailed readiness", "url", "http://"+iln.Addr().String())
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	internalDone := make(chan error, 1)
+	go func() { internalDone <- serve(sctx, iln, srv.InternalHandler(), timeouts{}) }()
+	err = serveHTTP(sctx, cfg.APIAddr, public, log.With("component", "api"), ready, apiTimeouts(cfg))
+	cancel()
+	if ierr := <-internalDone; err == nil && ierr != nil {
+		err = fmt.Errorf("internal address %s: %w", cfg.APIInternalAddr, ierr)
+	}
+	return err
 }
 
 // RunWorker runs the Temporal worker until ctx is done, and serves its metrics at
@@ -242,31 +261,6 @@ func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval 
 		case <-time.After(interval):
 		}
 	}
-}
-
-// RunEmulator serves the Twilio emulator on cfg.EmulatorAddr until ctx is done.
-func RunEmulator(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	if err := cfg.Require("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"); err != nil {
-		return err
-	}
-	var faults twilioemu.Faults
-	if cfg.EmulatorFaults != "" {
-		f, err := twilioemu.ParseFaults([]byte(cfg.EmulatorFaults))
-		if err != nil {
-			return fmt.Errorf("EMULATOR_FAULTS: %w", err)
-		}
-		faults = f
-	}
-	emu := twilioemu.New(twilioemu.Config{
-		AccountSID: cfg.TwilioAccountSID,
-		AuthToken:  cfg.TwilioAuthToken,
-		WebhookURL: cfg.PublicURL + "/webhooks/twilio/messages",
-		Logger:     log.With("component", "emulator"),
-		Faults:     faults,
-	})
-	defer emu.Close()
-	log.Info("twilio emulator listening", "addr", cfg.EmulatorAddr, "webhook", cfg.PublicURL+"/webhooks/twilio/messages")
-	return emu.ListenAndServe(ctx, cfg.EmulatorAddr)
 }
 
 // serveHTTP serves h on addr until ctx is done, then drains in-flight requests.

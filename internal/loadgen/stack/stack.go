@@ -143,6 +143,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"TEXTDESK_DAILY_SEND_QUOTA=100000000",
 		"API_RATE_LIMIT_PER_MINUTE=100000000",
 		"API_EXPENSIVE_RATE_LIMIT_PER_MINUTE=100000000",
+		"API_INTERNAL_ADDR=", // likewise for api processes (several may run)
 	)
 	mig := exec.CommandContext(ctx, o.TextdeskBin, "migrate")
 	mig.Env = append(s.env, "DATABASE_URL="+s.PG.URL) // goose's driver takes no pool settings
