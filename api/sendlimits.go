@@ -55,6 +55,11 @@ func (req patchTeamRequest) sendLimits(p *store.TeamPatch) error {
 
 // checkDestination refuses (422) a number outside the team's allowed countries.
 func checkDestination(team store.Team, to string) error {
+	if !strings.HasPrefix(to, "+") {
+		// A short code or alphanumeric sender id texted in: it takes no texts back.
+		return conversation.Errorf(conversation.EUnprocessable,
+			"%s is not a phone number (a short code or sender id): it cannot be texted back", to)
+	}
 	region := regionOf(to)
 	if !slices.Contains(team.AllowedRegions(), region) {
 		return conversation.Errorf(conversation.EUnprocessable,

@@ -210,7 +210,8 @@ func TestInboundReplayAfterClose(t *testing.T) {
 }
 
 // A text from a sender that is not a phone number (an alphanumeric sender id, a short
-// code) is stored and shown, never refused; a reply to it fails with a reason.
+// code) is stored and shown, never refused; a reply to it is refused up front (422)
+// saying why, and nothing is queued.
 func TestInboundFromSenderID(t *testing.T) {
 	s := startStack(t, true, "")
 	for _, from := range []string{"MyBank", "72345"} {
@@ -220,10 +221,17 @@ func TestInboundFromSenderID(t *testing.T) {
 		}
 		conv := s.conversationWith(from)
 		s.messageIn(conv.ID, "the text from "+from, func(m store.Message) bool { return m.Body == body && m.From == from })
-		sent := s.reply(conv.ID, "Thanks")
-		s.messageIn(conv.ID, "the reply to "+from+" failed, saying why", func(m store.Message) bool {
-			return m.ID == sent.ID && m.Status == "failed" && m.ErrorMessage != nil && strings.Contains(*m.ErrorMessage, "not a phone number")
-		})
+		var out struct {
+			Error struct{ Message string }
+		}
+		if code := s.call("POST", "/v1/conversations/"+conv.ID+"/messages", s.agentTok, map[string]string{"body": "Thanks"}, &out); code != http.StatusUnprocessableEntity ||
+			!strings.Contains(out.Error.Message, "not a phone number") {
+			t.Errorf("reply to %s: %d %q; want 422 saying it is not a phone number", from, code, out.Error.Message)
+		}
+		msgs, err := s.store.Messages(context.Background(), conv.ID)
+		if err != nil || len(msgs) != 1 {
+			t.Errorf("messages after the refused reply: %d %v; want only the inbound text", len(msgs), err)
+		}
 	}
 }
 
