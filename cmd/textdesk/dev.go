@@ -114,6 +114,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	case <-apiReady:
 		fmt.Fprintf(os.Stderr, `
 textdesk is running (Ctrl-C stops everything).
+  Console        %s   (sign in as TEXTDESK_AGENT_EMAIL / TEXTDESK_AGENT_PASSWORD from %s)
   API            %s
   Metrics        %s (api; also its detailed /readyz) · %s (worker)
   Temporal Web   http://127.0.0.1:8233   (gRPC %s)
@@ -125,7 +126,7 @@ Try it:
     -d '{"from":"+14155550123","to":"%s","body":"Hello!"}'
   curl -s -H "Authorization: Bearer $TEXTDESK_AGENT_TOKEN" $TEXTDESK_URL/v1/conversations
 
-`, env.URL, apiMetricsURL(cfg), workerMetricsURL(cfg), cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
+`, env.URL, envFile, env.URL, apiMetricsURL(cfg), workerMetricsURL(cfg), cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
 	case <-gctx.Done():
 	}
 	return g.Wait()

@@ -1,6 +1,5 @@
 // Shapes of the /v1 API the console reads (api/openapi.yaml is the source of truth;
-// fields the auth and live branches add per /work/CONTRACT.md are optional here until
-// every server has them).
+// fields added in December 2026 are optional here, so an older server still renders).
 
 export type Role = "admin" | "agent";
 export type TeamRole = "agent" | "supervisor";
@@ -153,8 +152,12 @@ export interface Team {
   help_text: string;
   wrap_up_reasons: string[];
   agents_can_toggle_chat?: boolean;
-  business_hours?: unknown;
+  business_hours: BusinessHours;
 }
+
+export type Interval = [string, string];
+export type Day = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+export type BusinessHours = Partial<Record<Day, Interval[]>> | null;
 
 export interface Template {
   id: string;

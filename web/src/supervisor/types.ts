@@ -1,29 +1,7 @@
-// Types of the team, people, metrics and user answers (api/openapi.yaml; the
-// people and users fields are those of /work/CONTRACT.md, issue 11).
+// Types of the team, people, metrics and user answers (api/openapi.yaml).
 
-export type Interval = [string, string];
-export type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-export type BusinessHours = Partial<Record<Day, Interval[]>> | null;
-
-export interface Team {
-  id: string;
-  name: string;
-  chat_on: boolean;
-  auto_response: string;
-  default_region: string;
-  numbers: string[];
-  offer_timeout_seconds: number;
-  wrap_up_timeout_seconds: number;
-  inactivity_days: number;
-  capacity: number;
-  auto_response_interval_hours: number;
-  default_wrap_up_reason: string;
-  business_hours: BusinessHours;
-  time_zone: string;
-  help_text: string;
-  wrap_up_reasons: string[];
-  agents_can_toggle_chat?: boolean;
-}
+// The team's shape (and its business hours) is the shell's: one definition.
+export type { Interval, Day, BusinessHours, Team } from '../types';
 
 export interface Template {
   id: string;
