@@ -143,29 +143,30 @@ const (
 	expiredSession                    // the team agent's session cookie, past its lifetime
 	revokedSession                    // the team agent's session cookie, signed out
 	attacher                          // an agent of another team who attached the shared contact to it by a chat handoff
+	revokedToken                      // a bearer token of the team agent, revoked by an admin
 	numCallers
 )
 
 var callerNames = [numCallers]string{"anonymous", "invalid_token", "team_agent", "unlisted_team_agent", "other_team_agent", "admin",
-	"team_supervisor", "other_team_supervisor", "cookie_session", "disabled_user", "expired_session", "revoked_session", "handoff_attacher"}
+	"team_supervisor", "other_team_supervisor", "cookie_session", "disabled_user", "expired_session", "revoked_session", "handoff_attacher", "revoked_token"}
 
 // ruleStatuses is the status each caller gets under each rule; 0 is the row's status of
 // an allowed call. What a caller may not see is 404, never 403: its existence is not
 // revealed.
 // The cookie session is the team agent: it gets what they get.
 var ruleStatuses = map[authzRule][numCallers]int{
-	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor cookie disabled expired revoked attacher
-	public:          {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-	webhook:         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
-	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0, 0, 401, 401, 401, 0},
-	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404, 0, 401, 401, 401, 404},
-	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404, 403, 401, 401, 401, 404},
-	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403, 403, 401, 401, 401, 403},
-	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404, 403, 401, 401, 401, 404},
-	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401, 404},
-	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401, 404},
-	contactReaders:  {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401, 0},
-	contactRenamers: {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401, 403},
+	//               anonymous invalid member unlisted outsider admin supervisor other_supervisor cookie disabled expired revoked attacher revoked_token
+	public:          {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	webhook:         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403},
+	signedIn:        {401, 401, 0, 0, 0, 0, 0, 0, 0, 401, 401, 401, 0, 401},
+	teamMembers:     {401, 401, 0, 0, 404, 0, 0, 404, 0, 401, 401, 401, 404, 401},
+	teamAdmins:      {401, 401, 403, 403, 404, 0, 403, 404, 403, 401, 401, 401, 404, 401},
+	adminOnly:       {401, 401, 403, 403, 403, 0, 403, 403, 403, 401, 401, 401, 403, 401},
+	teamSupervisors: {401, 401, 403, 403, 404, 0, 0, 404, 403, 401, 401, 401, 404, 401},
+	convViewers:     {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401, 404, 401},
+	convAdmins:      {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401, 404, 401},
+	contactReaders:  {401, 401, 0, 404, 404, 0, 0, 404, 0, 401, 401, 401, 0, 401},
+	contactRenamers: {401, 401, 403, 404, 404, 0, 403, 404, 403, 401, 401, 401, 403, 401},
 }
 
 // authzRow is a row of the authorization matrix.
@@ -235,7 +236,9 @@ type authzEnv struct {
 	attacher agent
 	// disabled is a disabled agent of the team; expired and revoked are ended sessions
 	// of the member.
-	disabled         agent
+	disabled agent
+	// revokedToken is a token of the member that an admin revoked.
+	revokedToken     string
 	expired, revoked *browser
 	// Shared resources, for reads and for refused calls (which must leave them as they
 	// are): an unassigned conversation in New and its contact, a template, a pending
@@ -273,6 +276,14 @@ func newAuthzEnv(t *testing.T, s *stack) *authzEnv {
 	if _, err := s.store.SetDisabled(ctx, x.disabled.user.ID, true); err != nil {
 		t.Fatal(err)
 	}
+	tok, secret, err := s.store.IssueToken(ctx, x.member.user.ID, "revoked", nil)
+	if err == nil {
+		err = s.store.RevokeToken(ctx, x.member.user.ID, tok.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.revokedToken = secret
 	x.expired, _ = s.sessionFor(x.member.user, -time.Second)
 	var revoked store.Session
 	x.revoked, revoked = s.sessionFor(x.member.user, time.Hour)
@@ -365,6 +376,8 @@ func (x *authzEnv) caller(kind callerKind, rule authzRule) authzCaller {
 		c.session = x.expired
 	case revokedSession:
 		c.session = x.revoked
+	case revokedToken:
+		c.token = x.revokedToken
 	case supervisor:
 		c.token, c.user = x.supervisor.token, x.supervisor.user
 	case otherSupervisor:

@@ -15,7 +15,8 @@ import (
 // a restricted conversation does not list, an agent of another team, an admin, a
 // supervisor of the team, a supervisor of another team, the team's agent signed in with
 // a session cookie, a disabled user, an expired and a revoked session, and an agent of
-// another team who attached the shared contact to their team by a chat handoff),
+// another team who attached the shared contact to their team by a chat handoff, a
+// revoked API token),
 // answers what its rule says (ruleStatuses), and never a 5xx. An operation without a
 // row fails the test, so a new route cannot ship without deciding who may call it.
 //
