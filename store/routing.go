@@ -231,8 +231,7 @@ type AgentEvent struct {
 // AgentEvents lists a user's notifications after id afterID, oldest first, leaving out
 // those about conversations since restricted to others.
 func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, limit int) ([]AgentEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT e.id, e.conversation_id, coalesce(e.team_id, c.team_id), e.kind, e.text, e.alert,
-			e.created_at, e.data
+	rows, err := s.pool.Query(ctx, `SELECT `+agentEventColumns+`
 		FROM agent_events e JOIN users u ON u.id = e.user_id
 		LEFT JOIN conversations c ON c.id = e.conversation_id
 		WHERE e.user_id = $1 AND e.id > $2
@@ -241,6 +240,11 @@ func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, l
 	if err != nil {
 		return nil, err
 	}
+	return collectAgentEvents(rows)
+}
+
+// collectAgentEvents reads rows of agentEventColumns (never nil: an empty list is []).
+func collectAgentEvents(rows pgx.Rows) ([]AgentEvent, error) {
 	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AgentEvent, error) {
 		var e AgentEvent
 		var data []byte
@@ -255,6 +259,11 @@ func (s *Store) AgentEvents(ctx context.Context, userID string, afterID int64, l
 	}
 	return evs, err
 }
+
+// agentEventColumns are what collectAgentEvents reads, from agent_events e and the
+// conversation c it is about (its team when the event names none).
+const agentEventColumns = `e.id, e.conversation_id, coalesce(e.team_id, c.team_id), e.kind, e.text, e.alert,
+			e.created_at, e.data`
 
 // WaitingAfter lists a team's waiting conversations (new and unoffered, or missed)
 // after position (opened_at, id), oldest first: the chat switch's nudge walks them a
