@@ -12,6 +12,33 @@ import { assignees } from "./format";
 
 type Dialog = null | "transfer" | "conference" | "wrapup" | "visibility" | "delete";
 
+type DialogProps = { onClose: () => void; onDone: () => void };
+
+// useDialogRequest runs a dialog's one request: busy while it runs; done, the
+// conversation refreshes and the dialog closes; refused, the server's reason shows.
+function useDialogRequest(props: DialogProps) {
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  async function run(request: () => Promise<unknown>) {
+    setBusy(true);
+    setError("");
+    try {
+      await request();
+      props.onDone();
+      props.onClose();
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  }
+  return { error, setError, busy, run };
+}
+
+// postAction posts a conversation action once (a retried request is the same action).
+function postAction(convId: string, path: string, body?: unknown) {
+  return api.post(`/v1/conversations/${convId}/${path}`, body, { headers: { "Idempotency-Key": crypto.randomUUID() } });
+}
+
 export function Actions(props: { conv: ConversationDetail; me: Me; team?: Team; onChanged: () => void }) {
   const { conv, me } = props;
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -27,7 +54,7 @@ export function Actions(props: { conv: ConversationDetail; me: Me; team?: Team; 
     setBusy(true);
     setError("");
     try {
-      await api.post(`/v1/conversations/${conv.id}/${path}`, body, { headers: { "Idempotency-Key": crypto.randomUUID() } });
+      await postAction(conv.id, path, body);
       props.onChanged();
       then?.();
     } catch (e) {
@@ -164,26 +191,15 @@ function MemberPicker(props: { teamId: string; exclude: string[]; value: string;
   );
 }
 
-function TransferDialog(props: { conv: ConversationDetail; me: Me; onClose: () => void; onDone: () => void }) {
+function TransferDialog(props: { conv: ConversationDetail; me: Me } & DialogProps) {
   const [to, setTo] = useState<"member" | "team">("member");
   const [userId, setUserId] = useState("");
   const [teamId, setTeamId] = useState("");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useDialogRequest(props);
   const teams = myTeams(props.me).filter((t) => t.id !== props.conv.team_id);
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await api.post(`/v1/conversations/${props.conv.id}/transfer`, to === "member" ? { user_id: userId } : { team_id: teamId }, {
-        headers: { "Idempotency-Key": crypto.randomUUID() },
-      });
-      props.onDone();
-      props.onClose();
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    void run(() => postAction(props.conv.id, "transfer", to === "member" ? { user_id: userId } : { team_id: teamId }));
   }
   return (
     <Modal title="Transfer conversation" onClose={props.onClose}>
@@ -216,21 +232,12 @@ function TransferDialog(props: { conv: ConversationDetail; me: Me; onClose: () =
   );
 }
 
-function ConferenceDialog(props: { conv: ConversationDetail; me: Me; onClose: () => void; onDone: () => void }) {
+function ConferenceDialog(props: { conv: ConversationDetail; me: Me } & DialogProps) {
   const [userId, setUserId] = useState("");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  async function submit(e: Event) {
+  const { error, busy, run } = useDialogRequest(props);
+  function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await api.post(`/v1/conversations/${props.conv.id}/conference`, { user_id: userId }, { headers: { "Idempotency-Key": crypto.randomUUID() } });
-      props.onDone();
-      props.onClose();
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    void run(() => postAction(props.conv.id, "conference", { user_id: userId }));
   }
   return (
     <Modal title="Add an agent to the conversation" onClose={props.onClose}>
@@ -246,29 +253,20 @@ function ConferenceDialog(props: { conv: ConversationDetail; me: Me; onClose: ()
   );
 }
 
-function WrapUpDialog(props: { conv: ConversationDetail; team?: Team; onClose: () => void; onDone: () => void }) {
+function WrapUpDialog(props: { conv: ConversationDetail; team?: Team } & DialogProps) {
   const [reason, setReason] = useState("");
   const [closing, setClosing] = useState("");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useDialogRequest(props);
   const reasons = props.team?.wrap_up_reasons ?? [];
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
     if (!reason) {
       setError("Choose a wrap-up reason.");
       return;
     }
-    setBusy(true);
-    try {
-      const body: Record<string, string> = { reason };
-      if (closing.trim()) body.closing_message = closing;
-      await api.post(`/v1/conversations/${props.conv.id}/wrap-up`, body, { headers: { "Idempotency-Key": crypto.randomUUID() } });
-      props.onDone();
-      props.onClose();
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    const body: Record<string, string> = { reason };
+    if (closing.trim()) body.closing_message = closing;
+    void run(() => postAction(props.conv.id, "wrap-up", body));
   }
   return (
     <Modal title="Wrap up" onClose={props.onClose}>
@@ -302,19 +300,13 @@ function WrapUpDialog(props: { conv: ConversationDetail; team?: Team; onClose: (
   );
 }
 
-function VisibilityDialog(props: { conv: ConversationDetail; me: Me; onClose: () => void; onDone: () => void }) {
+function VisibilityDialog(props: { conv: ConversationDetail; me: Me } & DialogProps) {
   const members = useMembers(props.conv.team_id);
   const onConv = assignees(props.conv, props.me).map((p) => p.id);
   const [picked, setPicked] = useState<Set<string>>(new Set(props.conv.visible_to.length ? props.conv.visible_to : onConv));
-  const [error, setError] = useState("");
-  async function save(ids: string[]) {
-    try {
-      await api.put(`/v1/conversations/${props.conv.id}/visibility`, { user_ids: ids });
-      props.onDone();
-      props.onClose();
-    } catch (err) {
-      setError(errorText(err));
-    }
+  const { error, run } = useDialogRequest(props);
+  function save(ids: string[]) {
+    void run(() => api.put(`/v1/conversations/${props.conv.id}/visibility`, { user_ids: ids }));
   }
   return (
     <Modal title="Who can see this conversation" onClose={props.onClose}>
@@ -345,15 +337,15 @@ function VisibilityDialog(props: { conv: ConversationDetail; me: Me; onClose: ()
       )}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="modal-foot">
-        {props.conv.visible_to.length > 0 && <button type="button" class="btn" onClick={() => void save([])}>Visible to the whole team</button>}
-        <button type="button" class="btn primary" onClick={() => void save([...picked])}>Restrict</button>
+        {props.conv.visible_to.length > 0 && <button type="button" class="btn" onClick={() => save([])}>Visible to the whole team</button>}
+        <button type="button" class="btn primary" onClick={() => save([...picked])}>Restrict</button>
       </div>
     </Modal>
   );
 }
 
-function DeleteDialog(props: { conv: ConversationDetail; onClose: () => void; onDone: () => void }) {
-  const [error, setError] = useState("");
+function DeleteDialog(props: { conv: ConversationDetail } & DialogProps) {
+  const { error, run } = useDialogRequest(props);
   return (
     <Modal title="Delete this conversation?" onClose={props.onClose} role="alertdialog">
       <p>The conversation and its messages are removed for everyone. This cannot be undone.</p>
@@ -363,15 +355,7 @@ function DeleteDialog(props: { conv: ConversationDetail; onClose: () => void; on
         <button
           type="button"
           class="btn danger solid"
-          onClick={async () => {
-            try {
-              await api.del(`/v1/conversations/${props.conv.id}`);
-              props.onDone();
-              props.onClose();
-            } catch (e) {
-              setError(errorText(e));
-            }
-          }}
+          onClick={() => void run(() => api.del(`/v1/conversations/${props.conv.id}`))}
         >
           Delete
         </button>
