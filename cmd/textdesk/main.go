@@ -26,7 +26,6 @@ import (
 
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/internal/app"
-	"github.com/textdesk/textdesk/migrations"
 )
 
 const usage = `usage: textdesk <command>
@@ -34,7 +33,8 @@ const usage = `usage: textdesk <command>
 commands:
   api        serve the HTTP API and Twilio webhooks
   worker     run the Temporal worker
-  migrate    apply database migrations (DATABASE_URL)
+  migrate [--wait D]
+             apply database migrations (DATABASE_URL); --wait: only wait up to D for them
   create-admin --email E [--name N] [--promote] [--link-valid-for D]
              create an admin (or give an existing admin a way back in; --promote an existing agent)
              and print a one-time set-password link
@@ -88,10 +88,7 @@ func run(ctx context.Context, cmd string) error {
 	case "worker":
 		return app.RunWorker(ctx, cfg, log)
 	case "migrate":
-		if err := cfg.Require("DATABASE_URL"); err != nil {
-			return err
-		}
-		return migrations.Up(ctx, cfg.DatabaseURL, log)
+		return runMigrate(ctx, cfg, log, os.Args[2:])
 	case "create-admin":
 		return runCreateAdmin(ctx, cfg, log, os.Args[2:])
 	}
