@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/url"
@@ -11,14 +12,23 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/contrib/envconfig"
 )
 
 // Config is everything the api and worker processes need.
 type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
-	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
-	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// TemporalAddress and TemporalNamespace are where every Temporal client of textdesk
+	// connects: the only source of both. FromEnv fills them from the Temporal client
+	// profile (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE over TEMPORAL_CONFIG_FILE's
+	// TEMPORAL_PROFILE), else 127.0.0.1:7233 and default.
+	TemporalAddress   string `env:"-"`
+	TemporalNamespace string `env:"-"`
+	// TemporalConnection is the rest of that profile: TLS, mTLS client certificate,
+	// server CA and name, API key, gRPC metadata. Its Address and Namespace are
+	// always empty (see above). Zero: plain gRPC, no credentials.
+	TemporalConnection envconfig.ClientConfigProfile `env:"-"`
 	TaskQueue         string `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
 	// ContinueAsNewAfter: history events after which a conversation run continues as new.
 	ContinueAsNewAfter int `env:"TEXTDESK_CONTINUE_AS_NEW_EVENTS" envDefault:"10000"`
@@ -103,6 +113,9 @@ func FromEnv() (Config, error) {
 	if err := env.Parse(&c); err != nil {
 		return c, err
 	}
+	if err := c.loadTemporalProfile(); err != nil {
+		return c, err
+	}
 	// env applies a default to an empty variable too; here empty means "do not serve".
 	if v, set := os.LookupEnv("WORKER_METRICS_ADDR"); set && v == "" {
 		c.WorkerMetricsAddr = ""
@@ -154,6 +167,30 @@ func FromEnv() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// Temporal defaults: a local dev server's.
+const (
+	DefaultTemporalAddress   = "127.0.0.1:7233"
+	DefaultTemporalNamespace = "default"
+)
+
+// loadTemporalProfile reads the Temporal client settings the SDK's environment
+// configuration defines (go.temporal.io/sdk/contrib/envconfig): a TOML profile
+// (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE), overridden by TEMPORAL_* variables.
+func (c *Config) loadTemporalProfile() error {
+	prof, err := envconfig.LoadClientConfigProfile(envconfig.LoadClientConfigProfileOptions{})
+	if err != nil {
+		return fmt.Errorf("Temporal client configuration (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE, TEMPORAL_*): %w", err)
+	}
+	c.TemporalAddress = cmp.Or(prof.Address, DefaultTemporalAddress)
+	c.TemporalNamespace = cmp.Or(prof.Namespace, DefaultTemporalNamespace)
+	prof.Address, prof.Namespace = "", ""
+	// textdesk encodes its own payloads; a remote codec on every worker call would
+	// be slow and is what Temporal Web and the CLI use, not the SDK.
+	prof.Codec = nil
+	c.TemporalConnection = prof
+	return nil
 }
 
 // Require fails with one message naming every missing variable, so an operator fixes

@@ -6,6 +6,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/textdesk/textdesk/activities"
@@ -36,16 +38,62 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 
 // dialTemporal connects to Temporal with the SDK's metrics going to metrics (nil: none).
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
-		MetricsHandler: metrics,
-	})
+	opts, err := temporalOptions(cfg, log, metrics)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s, %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, describeSecurity(opts), err)
 	}
 	return c, nil
+}
+
+// temporalOptions are the options of every Temporal client textdesk makes: where and
+// how to connect (cfg's address, namespace and connection profile: TLS, client
+// certificate, API key), our logger and the SDK metrics (nil: none). Client-wide
+// options (data converter, interceptors) are set here too.
+func temporalOptions(cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Options, error) {
+	prof := cfg.TemporalConnection
+	prof.Address, prof.Namespace = cfg.TemporalAddress, cfg.TemporalNamespace
+	// envconfig v0.1.0 refuses a server CA given as data (only a path passes its
+	// check): take the data out and add it to the TLS config ourselves.
+	var caData []byte
+	if prof.TLS != nil && len(prof.TLS.ServerCACertData) > 0 && prof.TLS.ServerCACertPath == "" {
+		t := *prof.TLS
+		caData, t.ServerCACertData = t.ServerCACertData, nil
+		prof.TLS = &t
+	}
+	opts, err := prof.ToClientOptions(envconfig.ToClientOptionsRequest{})
+	if err != nil {
+		return client.Options{}, fmt.Errorf("Temporal connection settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY, TEMPORAL_PROFILE): %w", err)
+	}
+	if caData != nil && opts.ConnectionOptions.TLS != nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caData) {
+			return client.Options{}, errors.New("TEMPORAL_TLS_SERVER_CA_CERT_DATA holds no PEM certificate")
+		}
+		opts.ConnectionOptions.TLS.RootCAs = pool
+	}
+	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal"))
+	opts.MetricsHandler = metrics
+	return opts, nil
+}
+
+// describeSecurity names how a client connects, for error messages (no secrets).
+func describeSecurity(opts client.Options) string {
+	t := opts.ConnectionOptions.TLS
+	switch {
+	case t == nil && opts.Credentials != nil:
+		return "plain gRPC with an API key"
+	case t == nil:
+		return "plain gRPC"
+	case len(t.Certificates) > 0:
+		return "mTLS"
+	case opts.Credentials != nil:
+		return "TLS with an API key"
+	}
+	return "TLS"
 }
 
 // connection is what both api and worker need: Postgres, Temporal (its SDK metrics in
