@@ -88,8 +88,15 @@ type Config struct {
 	IntakeLimit  int           `env:"TEXTDESK_INTAKE_LIMIT" envDefault:"120"`
 	IntakeWindow time.Duration `env:"TEXTDESK_INTAKE_WINDOW" envDefault:"1m"`
 
-	// WorkerMetricsAddr is where the worker serves GET /metrics; set empty, nowhere.
+	// WorkerMetricsAddr is where the worker serves GET /metrics, /healthz and /readyz;
+	// set empty, nowhere. In a pod: 0.0.0.0:9464, so probes and scrapers reach it.
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" envDefault:"127.0.0.1:9464"`
+	// WorkerStopTimeout is how long a stopping worker (SIGTERM) lets in-flight
+	// activities finish before cancelling them.
+	WorkerStopTimeout time.Duration `env:"WORKER_STOP_TIMEOUT" envDefault:"30s"`
+	// WorkflowCallTimeout bounds each call of the api to a workflow (an update waits for
+	// a worker): past it the request answers 503 instead of hanging.
+	WorkflowCallTimeout time.Duration `env:"TEXTDESK_WORKFLOW_CALL_TIMEOUT" envDefault:"5s"`
 
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
 	// EmulatorFaults is the emulator's fault injection as JSON (twilioemu.Faults).
@@ -159,6 +166,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.IntakeLimit < 1 || c.IntakeWindow < time.Second || c.DailySendQuota < 0 {
 		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS, TEXTDESK_INTAKE_LIMIT must be at least 1 (TEXTDESK_INTAKE_WINDOW 1s), TEXTDESK_DAILY_SEND_QUOTA at least 0")
+	}
+	if c.WorkerStopTimeout < 0 || c.WorkflowCallTimeout < 100*time.Millisecond {
+		return c, fmt.Errorf("WORKER_STOP_TIMEOUT (%s) must not be negative and TEXTDESK_WORKFLOW_CALL_TIMEOUT (%s) at least 100ms", c.WorkerStopTimeout, c.WorkflowCallTimeout)
 	}
 	for name, d := range map[string]time.Duration{"API_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "API_READ_TIMEOUT": c.ReadTimeout,
 		"API_WRITE_TIMEOUT": c.WriteTimeout, "API_IDLE_TIMEOUT": c.IdleTimeout} {
