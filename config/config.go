@@ -29,7 +29,7 @@ type Config struct {
 	// server CA and name, API key, gRPC metadata. Its Address and Namespace are
 	// always empty (see above). Zero: plain gRPC, no credentials.
 	TemporalConnection envconfig.ClientConfigProfile `env:"-"`
-	TaskQueue         string `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
+	TaskQueue          string                        `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
 	// ContinueAsNewAfter: history events after which a conversation run continues as new.
 	ContinueAsNewAfter int `env:"TEXTDESK_CONTINUE_AS_NEW_EVENTS" envDefault:"10000"`
 
