@@ -25,6 +25,7 @@ import (
 	"github.com/textdesk/textdesk/api"
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/dispatch"
+	"github.com/textdesk/textdesk/internal/searchattrs"
 	"github.com/textdesk/textdesk/internal/telemetry"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
@@ -124,7 +125,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 		return nil, err
 	}
 	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter,
-		CallerKey: []byte(cfg.CallerKey), IntakeLimit: cfg.IntakeLimit, IntakeWindow: cfg.IntakeWindow}
+		CallerKey: []byte(cfg.CallerKey), IntakeLimit: cfg.IntakeLimit, IntakeWindow: cfg.IntakeWindow, CallTimeout: cfg.WorkflowCallTimeout}
 	return &connection{store: st, temporal: tc, dispatch: d, metrics: reg, flush: flush}, nil
 }
 
@@ -146,6 +147,9 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		return err
 	}
 	defer conn.Close()
+	if err := requireSearchAttributes(ctx, conn.temporal, cfg.TemporalNamespace); err != nil {
+		return err
+	}
 
 	srv := &api.Server{
 		Store:           conn.store,
@@ -159,6 +163,9 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		SessionIdle:     cfg.SessionIdleTimeout,
 		SessionLifetime: cfg.SessionLifetime,
 		WriteTimeout:    cfg.WriteTimeout,
+		SearchAttributes: func(ctx context.Context) error {
+			return searchattrs.Require(ctx, conn.temporal, cfg.TemporalNamespace, workflows.SearchAttributes())
+		},
 		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
 			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
