@@ -49,7 +49,9 @@ func TestReplyWithWorkersDownAnswers503(t *testing.T) {
 	if resp.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code != "unavailable" || !strings.Contains(e.Error.Message, "no textdesk worker") {
 		t.Errorf("error = %+v (%v); want unavailable naming the missing workers", e.Error, err)
 	}
