@@ -37,6 +37,8 @@ type Activities struct {
 	ValidityPeriod time.Duration
 	// DailySendQuota is a team's messages per UTC day when it sets none (0: 5000).
 	DailySendQuota int
+	// EventRetention is how long Prune keeps agent events (prune.go).
+	EventRetention time.Duration
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
 }

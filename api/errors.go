@@ -15,6 +15,9 @@ var (
 	errMethodNotAllowed = &conversation.Error{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}
 )
 
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503.
+const unavailableRetryAfter = 5
+
 // statusOf is the one place error codes become HTTP statuses.
 func statusOf(code string) int {
 	switch code {
@@ -57,6 +60,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var later *retryLater
 	if errors.As(err, &later) {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(later.after.Seconds())))))
+	} else if status == http.StatusServiceUnavailable {
+		// A dependency (Temporal, its workers) did not answer in time: a client that
+		// retries at once only adds load.
+		w.Header().Set("Retry-After", strconv.Itoa(unavailableRetryAfter))
 	}
 	if status >= 500 {
 		loggerFrom(r).Error("request failed", "error", err)

@@ -13,8 +13,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readiness asks Postgres and Temporal (within 2 s) and returns what each answered
-// ("ok" or its error) and whether both did.
+// readiness asks Postgres and Temporal (within 2 s), and Temporal whether the
+// namespace has textdesk's search attributes, and returns what each answered ("ok" or
+// its error) and whether all did.
 func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -25,6 +26,11 @@ func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
 	}
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"], ok = err.Error(), false
+	} else if s.SearchAttributes != nil {
+		checks["search_attributes"] = "ok"
+		if err := s.SearchAttributes(ctx); err != nil {
+			checks["search_attributes"], ok = err.Error(), false
+		}
 	}
 	return checks, ok
 }

@@ -5,6 +5,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -58,6 +59,9 @@ type Server struct {
 	// WriteTimeout is the http.Server's; event streams extend their write deadline by
 	// it at every write (0: 60 s).
 	WriteTimeout time.Duration
+	// SearchAttributes, if set, checks that the Temporal namespace has textdesk's search
+	// attributes (the detailed /readyz reports it).
+	SearchAttributes func(context.Context) error
 
 	hub     *eventHub
 	creds   *credWatch

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/url"
@@ -11,15 +12,24 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/contrib/envconfig"
 )
 
 // Config is everything the api and worker processes need.
 type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
-	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
-	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
-	TaskQueue         string `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
+	// TemporalAddress and TemporalNamespace are where every Temporal client of textdesk
+	// connects: the only source of both. FromEnv fills them from the Temporal client
+	// profile (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE over TEMPORAL_CONFIG_FILE's
+	// TEMPORAL_PROFILE), else 127.0.0.1:7233 and default.
+	TemporalAddress   string `env:"-"`
+	TemporalNamespace string `env:"-"`
+	// TemporalConnection is the rest of that profile: TLS, mTLS client certificate,
+	// server CA and name, API key, gRPC metadata. Its Address and Namespace are
+	// always empty (see above). Zero: plain gRPC, no credentials.
+	TemporalConnection envconfig.ClientConfigProfile `env:"-"`
+	TaskQueue          string                        `env:"TEXTDESK_TASK_QUEUE" envDefault:"textdesk-conversations"`
 	// ContinueAsNewAfter: history events after which a conversation run continues as new.
 	ContinueAsNewAfter int `env:"TEXTDESK_CONTINUE_AS_NEW_EVENTS" envDefault:"10000"`
 
@@ -78,8 +88,15 @@ type Config struct {
 	IntakeLimit  int           `env:"TEXTDESK_INTAKE_LIMIT" envDefault:"120"`
 	IntakeWindow time.Duration `env:"TEXTDESK_INTAKE_WINDOW" envDefault:"1m"`
 
-	// WorkerMetricsAddr is where the worker serves GET /metrics; set empty, nowhere.
+	// WorkerMetricsAddr is where the worker serves GET /metrics, /healthz and /readyz;
+	// set empty, nowhere. In a pod: 0.0.0.0:9464, so probes and scrapers reach it.
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" envDefault:"127.0.0.1:9464"`
+	// WorkerStopTimeout is how long a stopping worker (SIGTERM) lets in-flight
+	// activities finish before cancelling them.
+	WorkerStopTimeout time.Duration `env:"WORKER_STOP_TIMEOUT" envDefault:"30s"`
+	// WorkflowCallTimeout bounds each call of the api to a workflow (an update waits for
+	// a worker): past it the request answers 503 instead of hanging.
+	WorkflowCallTimeout time.Duration `env:"TEXTDESK_WORKFLOW_CALL_TIMEOUT" envDefault:"5s"`
 
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
 	// EmulatorFaults is the emulator's fault injection as JSON (twilioemu.Faults).
@@ -101,6 +118,9 @@ const MinCallerKey = 32
 func FromEnv() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
+		return c, err
+	}
+	if err := c.loadTemporalProfile(); err != nil {
 		return c, err
 	}
 	// env applies a default to an empty variable too; here empty means "do not serve".
@@ -147,6 +167,9 @@ func FromEnv() (Config, error) {
 	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.IntakeLimit < 1 || c.IntakeWindow < time.Second || c.DailySendQuota < 0 {
 		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS, TEXTDESK_INTAKE_LIMIT must be at least 1 (TEXTDESK_INTAKE_WINDOW 1s), TEXTDESK_DAILY_SEND_QUOTA at least 0")
 	}
+	if c.WorkerStopTimeout < 0 || c.WorkflowCallTimeout < 100*time.Millisecond {
+		return c, fmt.Errorf("WORKER_STOP_TIMEOUT (%s) must not be negative and TEXTDESK_WORKFLOW_CALL_TIMEOUT (%s) at least 100ms", c.WorkerStopTimeout, c.WorkflowCallTimeout)
+	}
 	for name, d := range map[string]time.Duration{"API_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "API_READ_TIMEOUT": c.ReadTimeout,
 		"API_WRITE_TIMEOUT": c.WriteTimeout, "API_IDLE_TIMEOUT": c.IdleTimeout} {
 		if d < time.Second {
@@ -154,6 +177,30 @@ func FromEnv() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// Temporal defaults: a local dev server's.
+const (
+	DefaultTemporalAddress   = "127.0.0.1:7233"
+	DefaultTemporalNamespace = "default"
+)
+
+// loadTemporalProfile reads the Temporal client settings the SDK's environment
+// configuration defines (go.temporal.io/sdk/contrib/envconfig): a TOML profile
+// (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE), overridden by TEMPORAL_* variables.
+func (c *Config) loadTemporalProfile() error {
+	prof, err := envconfig.LoadClientConfigProfile(envconfig.LoadClientConfigProfileOptions{})
+	if err != nil {
+		return fmt.Errorf("Temporal client configuration (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE, TEMPORAL_*): %w", err)
+	}
+	c.TemporalAddress = cmp.Or(prof.Address, DefaultTemporalAddress)
+	c.TemporalNamespace = cmp.Or(prof.Namespace, DefaultTemporalNamespace)
+	prof.Address, prof.Namespace = "", ""
+	// textdesk encodes its own payloads; a remote codec on every worker call would
+	// be slow and is what Temporal Web and the CLI use, not the SDK.
+	prof.Codec = nil
+	c.TemporalConnection = prof
+	return nil
 }
 
 // Require fails with one message naming every missing variable, so an operator fixes

@@ -5,6 +5,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -35,7 +36,35 @@ type Dispatcher struct {
 	// parked (intake.go; 0: 120 a minute).
 	IntakeLimit  int
 	IntakeWindow time.Duration
-	Now          func() time.Time
+	// CallTimeout bounds each call to Temporal on a request's behalf (0:
+	// DefaultCallTimeout). An update waits for a worker to run it: with every worker
+	// down it would wait as long as the caller does.
+	CallTimeout time.Duration
+	Now         func() time.Time
+}
+
+// DefaultCallTimeout is CallTimeout's default (TEXTDESK_WORKFLOW_CALL_TIMEOUT).
+const DefaultCallTimeout = 5 * time.Second
+
+// call returns ctx bounded by CallTimeout, for one call to Temporal.
+func (d *Dispatcher) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, cmp.Or(d.CallTimeout, DefaultCallTimeout))
+}
+
+// timedOut turns a call that ran out of CallTimeout (the caller's own ctx still
+// alive) into EUnavailable, naming the likely cause; other errors pass unchanged.
+func (d *Dispatcher) timedOut(caller context.Context, err error) error {
+	if err == nil || caller.Err() != nil {
+		return err
+	}
+	var update *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var deadline *serviceerror.DeadlineExceeded
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &update) || errors.As(err, &deadline) {
+		return errors.Join(conversation.Errorf(conversation.EUnavailable,
+			"the conversation did not answer within %s: no textdesk worker is processing conversations (stopped or overloaded); retry shortly",
+			cmp.Or(d.CallTimeout, DefaultCallTimeout)), err)
+	}
+	return err
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -55,8 +84,11 @@ func (d *Dispatcher) Inbound(ctx context.Context, team store.Team, contact store
 			return "", err
 		}
 		opts, input := d.startOptions(conv, team, contact)
-		_, err = d.Temporal.SignalWithStartWorkflow(ctx, workflows.WorkflowID(conv.ID), workflows.SignalInbound, sig,
+		cctx, cancel := d.call(ctx)
+		_, err = d.Temporal.SignalWithStartWorkflow(cctx, workflows.WorkflowID(conv.ID), workflows.SignalInbound, sig,
 			opts, workflows.Conversation, input)
+		cancel()
+		err = d.timedOut(ctx, err)
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) && attempt < 2 {
 			continue
@@ -90,7 +122,9 @@ func (d *Dispatcher) Redeliver(ctx context.Context, m activities.InboundMessage)
 func (d *Dispatcher) Act(ctx context.Context, conversationID, update, updateID string, a workflows.Action) (workflows.ActionResult, error) {
 	a.ConversationID = conversationID
 	workflows.SignAction(d.CallerKey, &a, update, updateID)
-	handle, err := d.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	cctx, cancel := d.call(ctx)
+	defer cancel()
+	handle, err := d.Temporal.UpdateWorkflow(cctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(conversationID),
 		UpdateID:     updateID,
 		UpdateName:   update,
@@ -99,9 +133,9 @@ func (d *Dispatcher) Act(ctx context.Context, conversationID, update, updateID s
 	})
 	var res workflows.ActionResult
 	if err == nil {
-		err = handle.Get(ctx, &res)
+		err = handle.Get(cctx, &res)
 	}
-	return res, FromWorkflow(err)
+	return res, FromWorkflow(d.timedOut(ctx, err))
 }
 
 // ScheduleForContact queues a message for a contact of a team: it joins the contact's
@@ -138,7 +172,8 @@ func (d *Dispatcher) actOnContact(ctx context.Context, team store.Team, contact 
 		a.ConversationID = conv.ID
 		workflows.SignAction(d.CallerKey, &a, update, updateID)
 		start := d.Temporal.NewWithStartWorkflowOperation(opts, workflows.Conversation, input)
-		handle, err := d.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		cctx, cancel := d.call(ctx)
+		handle, err := d.Temporal.UpdateWithStartWorkflow(cctx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
 				UpdateID:     updateID,
@@ -149,8 +184,10 @@ func (d *Dispatcher) actOnContact(ctx context.Context, team store.Team, contact 
 		})
 		var res workflows.ActionResult
 		if err == nil {
-			err = handle.Get(ctx, &res)
+			err = handle.Get(cctx, &res)
 		}
+		cancel()
+		err = d.timedOut(ctx, err)
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if (errors.As(err, &started) || conversation.ErrorCode(FromWorkflow(err)) == conversation.EConflict) && attempt < 2 {
 			continue // the conversation closed under us; the next one takes the message
@@ -182,7 +219,10 @@ func (d *Dispatcher) Nudge(ctx context.Context, teamIDs []string, limit int) err
 			}
 			open[c.TeamID] = team.ChatOpen(d.now())
 		}
-		err := d.Temporal.SignalWorkflow(ctx, workflows.WorkflowID(c.ID), "", workflows.SignalRoute, workflows.RouteSignal{ChatOn: open[c.TeamID]})
+		cctx, cancel := d.call(ctx)
+		err := d.Temporal.SignalWorkflow(cctx, workflows.WorkflowID(c.ID), "", workflows.SignalRoute, workflows.RouteSignal{ChatOn: open[c.TeamID]})
+		cancel()
+		err = d.timedOut(ctx, err)
 		var gone *serviceerror.NotFound
 		if err != nil && !errors.As(err, &gone) {
 			return unavailable(err)
@@ -205,7 +245,10 @@ func (d *Dispatcher) NudgeBatch(ctx context.Context, teamID string, after activi
 	}
 	open := team.ChatOpen(d.now())
 	for _, c := range waiting {
-		err := d.Temporal.SignalWorkflow(ctx, workflows.WorkflowID(c.ID), "", workflows.SignalRoute, workflows.RouteSignal{ChatOn: open})
+		cctx, cancel := d.call(ctx)
+		err := d.Temporal.SignalWorkflow(cctx, workflows.WorkflowID(c.ID), "", workflows.SignalRoute, workflows.RouteSignal{ChatOn: open})
+		cancel()
+		err = d.timedOut(ctx, err)
 		var gone *serviceerror.NotFound
 		if err != nil && !errors.As(err, &gone) {
 			return after, 0, unavailable(err)
@@ -218,13 +261,15 @@ func (d *Dispatcher) NudgeBatch(ctx context.Context, teamID string, after activi
 // StartChatNudge starts the team's chat-on nudge (workflows.TeamChatNudge), or joins
 // the one running: a retried request or a quick off-on starts no second walk.
 func (d *Dispatcher) StartChatNudge(ctx context.Context, teamID string) error {
-	_, err := d.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	cctx, cancel := d.call(ctx)
+	defer cancel()
+	_, err := d.Temporal.ExecuteWorkflow(cctx, client.StartWorkflowOptions{
 		ID:                       workflows.ChatNudgeWorkflowID(teamID),
 		TaskQueue:                d.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionTimeout: 10 * time.Minute,
 	}, workflows.TeamChatNudge, teamID)
-	return err
+	return d.timedOut(ctx, err)
 }
 
 func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, contact store.Contact) (client.StartWorkflowOptions, workflows.ConversationInput) {
@@ -268,6 +313,9 @@ func FromWorkflow(err error) error {
 }
 
 func unavailable(err error) error {
+	if conversation.ErrorCode(err) == conversation.EUnavailable {
+		return err // already says why (timedOut)
+	}
 	return errors.Join(conversation.Errorf(conversation.EUnavailable, "conversation service unavailable; retry"), err)
 }
 
@@ -289,8 +337,10 @@ func (d *Dispatcher) Reopen(ctx context.Context, conv store.Conversation, team s
 	input.State.DefaultAssignees = nil // the default assignment was for its first opening
 	input.State.Version = version
 	input.State.LastMessageAt = d.now().UTC() // the inactivity window starts again
-	if _, err := d.Temporal.ExecuteWorkflow(ctx, opts, workflows.Conversation, input); err != nil {
-		return unavailable(err)
+	cctx, cancel := d.call(ctx)
+	defer cancel()
+	if _, err := d.Temporal.ExecuteWorkflow(cctx, opts, workflows.Conversation, input); err != nil {
+		return unavailable(d.timedOut(ctx, err))
 	}
 	return nil
 }

@@ -6,22 +6,26 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/textdesk/textdesk/activities"
 	"github.com/textdesk/textdesk/api"
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/dispatch"
+	"github.com/textdesk/textdesk/internal/searchattrs"
 	"github.com/textdesk/textdesk/internal/telemetry"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
@@ -36,16 +40,62 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 
 // dialTemporal connects to Temporal with the SDK's metrics going to metrics (nil: none).
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
-		MetricsHandler: metrics,
-	})
+	opts, err := temporalOptions(cfg, log, metrics)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s, %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, describeSecurity(opts), err)
 	}
 	return c, nil
+}
+
+// temporalOptions are the options of every Temporal client textdesk makes: where and
+// how to connect (cfg's address, namespace and connection profile: TLS, client
+// certificate, API key), our logger and the SDK metrics (nil: none). Client-wide
+// options (data converter, interceptors) are set here too.
+func temporalOptions(cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Options, error) {
+	prof := cfg.TemporalConnection
+	prof.Address, prof.Namespace = cfg.TemporalAddress, cfg.TemporalNamespace
+	// envconfig v0.1.0 refuses a server CA given as data (only a path passes its
+	// check): take the data out and add it to the TLS config ourselves.
+	var caData []byte
+	if prof.TLS != nil && len(prof.TLS.ServerCACertData) > 0 && prof.TLS.ServerCACertPath == "" {
+		t := *prof.TLS
+		caData, t.ServerCACertData = t.ServerCACertData, nil
+		prof.TLS = &t
+	}
+	opts, err := prof.ToClientOptions(envconfig.ToClientOptionsRequest{})
+	if err != nil {
+		return client.Options{}, fmt.Errorf("Temporal connection settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY, TEMPORAL_PROFILE): %w", err)
+	}
+	if caData != nil && opts.ConnectionOptions.TLS != nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caData) {
+			return client.Options{}, errors.New("TEMPORAL_TLS_SERVER_CA_CERT_DATA holds no PEM certificate")
+		}
+		opts.ConnectionOptions.TLS.RootCAs = pool
+	}
+	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal"))
+	opts.MetricsHandler = metrics
+	return opts, nil
+}
+
+// describeSecurity names how a client connects, for error messages (no secrets).
+func describeSecurity(opts client.Options) string {
+	t := opts.ConnectionOptions.TLS
+	switch {
+	case t == nil && opts.Credentials != nil:
+		return "plain gRPC with an API key"
+	case t == nil:
+		return "plain gRPC"
+	case len(t.Certificates) > 0:
+		return "mTLS"
+	case opts.Credentials != nil:
+		return "TLS with an API key"
+	}
+	return "TLS"
 }
 
 // connection is what both api and worker need: Postgres, Temporal (its SDK metrics in
@@ -75,7 +125,7 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process s
 		return nil, err
 	}
 	d := &dispatch.Dispatcher{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, ContinueAsNewAfter: cfg.ContinueAsNewAfter,
-		CallerKey: []byte(cfg.CallerKey), IntakeLimit: cfg.IntakeLimit, IntakeWindow: cfg.IntakeWindow}
+		CallerKey: []byte(cfg.CallerKey), IntakeLimit: cfg.IntakeLimit, IntakeWindow: cfg.IntakeWindow, CallTimeout: cfg.WorkflowCallTimeout}
 	return &connection{store: st, temporal: tc, dispatch: d, metrics: reg, flush: flush}, nil
 }
 
@@ -97,6 +147,9 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		return err
 	}
 	defer conn.Close()
+	if err := requireSearchAttributes(ctx, conn.temporal, cfg.TemporalNamespace); err != nil {
+		return err
+	}
 
 	srv := &api.Server{
 		Store:           conn.store,
@@ -110,6 +163,9 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		SessionIdle:     cfg.SessionIdleTimeout,
 		SessionLifetime: cfg.SessionLifetime,
 		WriteTimeout:    cfg.WriteTimeout,
+		SearchAttributes: func(ctx context.Context) error {
+			return searchattrs.Require(ctx, conn.temporal, cfg.TemporalNamespace, workflows.SearchAttributes())
+		},
 		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
 			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
@@ -137,8 +193,10 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	return err
 }
 
-// RunWorker runs the Temporal worker until ctx is done, and serves its metrics at
-// cfg.WorkerMetricsAddr/metrics unless that is empty.
+// RunWorker runs the Temporal worker until ctx is done (SIGTERM: in-flight activities
+// get cfg.WorkerStopTimeout to finish) or the worker fails for good, which it returns,
+// so that the process exits non-zero and its orchestrator restarts it. It serves
+// metrics, /healthz and /readyz at cfg.WorkerMetricsAddr unless that is empty.
 func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
 	defer func() { err = ignoreShutdown(ctx, err) }()
 	if err := cfg.Require("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TEXTDESK_CALLER_KEY"); err != nil {
@@ -151,6 +209,9 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	}
 	defer conn.Close()
 	st, tc, d := conn.store, conn.temporal, conn.dispatch
+	if err := requireSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+		return err
+	}
 
 	acts := &activities.Activities{
 		Store: st,
@@ -164,49 +225,76 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		DefaultSendRate:   cfg.SendRate,
 		ValidityPeriod:    cfg.ValidityPeriod,
 		DailySendQuota:    cfg.DailySendQuota,
+		EventRetention:    cfg.EventRetention,
 	}
-	w := worker.New(tc, cfg.TaskQueue, acts)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
+	fatal := make(chan error, 1)
+	w := worker.New(tc, cfg.TaskQueue, acts, worker.Lifecycle{
+		StopTimeout:  cfg.WorkerStopTimeout,
+		OnFatalError: func(err error) { fatal <- err }, // called once
+	})
+	var started atomic.Bool
+	health := &workerHealth{store: st, temporal: tc, started: &started}
 	metricsDone := make(chan error, 1)
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
 	if cfg.WorkerMetricsAddr == "" {
 		metricsDone <- nil
 	} else {
 		// Listen before going on, so that an address in use fails the worker at start.
 		ln, err := net.Listen("tcp", cfg.WorkerMetricsAddr)
 		if err != nil {
-			w.Stop()
 			return fmt.Errorf("WORKER_METRICS_ADDR: listen on %s: %w", cfg.WorkerMetricsAddr, err)
 		}
 		mlog := log.With("component", "worker-metrics")
-		mlog.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+		mlog.Info("serving metrics, /healthz and /readyz", "url", "http://"+ln.Addr().String())
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", telemetry.Handler(conn.metrics, mlog))
+		mux.HandleFunc("GET /healthz", health.healthz)
+		mux.HandleFunc("GET /readyz", health.readyz)
 		go func() {
-			err := serve(ctx, ln, mux, timeouts{read: 10 * time.Second, write: 30 * time.Second, idle: 2 * time.Minute})
+			err := serve(sctx, ln, mux, timeouts{read: 10 * time.Second, write: 30 * time.Second, idle: 2 * time.Minute})
 			if err != nil {
 				mlog.Error("metrics server stopped", "error", err)
 			}
 			metricsDone <- err
 		}()
 	}
-	pruned := make(chan struct{})
-	go func() {
-		defer close(pruned)
-		pruneAgentEvents(ctx, st, cfg.EventRetention, time.Hour, log)
-	}()
+	if err := w.Start(); err != nil {
+		stopServing()
+		<-metricsDone
+		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
+	}
+	started.Store(true)
+	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace)
+	if err := ensurePruneSchedule(ctx, tc, cfg.TaskQueue, log); err != nil && ctx.Err() == nil {
+		// Not fatal: pruning waits for the next worker start; serving texts must not.
+		log.Error("prune schedule", "error", err)
+	}
 	released := make(chan struct{})
 	go func() {
 		defer close(released)
-		releaseParked(ctx, conn.dispatch, time.Second, log)
+		releaseParked(sctx, conn.dispatch, time.Second, log)
 	}()
-	<-ctx.Done()
-	w.Stop()
-	<-pruned
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping worker: draining in-flight activities", "stop_timeout", cfg.WorkerStopTimeout)
+	case err := <-fatal:
+		runErr = fmt.Errorf("worker stopped on a fatal error (task queue %s, namespace %s): %w", cfg.TaskQueue, cfg.TemporalNamespace, err)
+		log.Error("worker failed", "error", err)
+	}
+	started.Store(false)
+	w.Stop() // after a fatal error the SDK stops it too; Stop is idempotent
+	stopServing()
 	<-released
-	return <-metricsDone
+	if merr := <-metricsDone; runErr == nil {
+		runErr = merr
+	}
+	if runErr != nil {
+		return runErr // a fatal error is a failure even while shutting down
+	}
+	return nil
 }
 
 // releaseParked hands texts parked by the intake limit to their conversations, every
@@ -218,42 +306,6 @@ func releaseParked(ctx context.Context, d *dispatch.Dispatcher, interval time.Du
 			log.Warn("releasing parked texts", "err", err)
 		} else if n > 0 {
 			log.Info("released parked texts", "released", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
-	}
-}
-
-// pruneAgentEvents deletes agent events older than retention (and what PruneAuth
-// deletes) now and every interval until ctx is done. Several workers may do it at once: a delete is harmless twice.
-func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval time.Duration, log *slog.Logger) {
-	const batch = 10_000
-	for {
-		var total int64
-		for {
-			n, err := st.PruneAgentEvents(ctx, time.Now().Add(-retention), batch)
-			total += n
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Warn("pruning agent events", "err", err)
-				}
-				break
-			}
-			if n < batch {
-				break
-			}
-		}
-		if total > 0 {
-			log.Info("pruned agent events", "deleted", total, "older_than", retention)
-		}
-		// Ended sessions, spent set-password links and old sign-in failures go too.
-		if n, err := st.PruneAuth(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("pruning ended sessions", "err", err)
-		} else if n > 0 {
-			log.Info("pruned ended sessions, spent links and old sign-in failures", "deleted", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -20,9 +20,10 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/textdesk/textdesk/internal/searchattrs"
 )
 
 // ErrTemporalNotFound is returned (wrapped) by StartTemporal when the
@@ -266,7 +267,7 @@ func waitTemporalReady(ctx context.Context, address, namespace string, want map[
 				return fmt.Errorf("list search attributes of namespace %q: %w", namespace, err)
 			}
 			if err := checkSearchAttributes(resp.GetCustomAttributes(), want); err != nil {
-				var mismatch *searchAttributeTypeError
+				var mismatch *searchattrs.TypeError
 				if errors.As(err, &mismatch) {
 					return err
 				}
@@ -280,7 +281,7 @@ func waitTemporalReady(ctx context.Context, address, namespace string, want map[
 		if lastErr == nil {
 			return nil
 		}
-		var mismatch *searchAttributeTypeError
+		var mismatch *searchattrs.TypeError
 		if errors.As(lastErr, &mismatch) {
 			return lastErr // waiting will not fix that
 		}
@@ -290,64 +291,22 @@ func waitTemporalReady(ctx context.Context, address, namespace string, want map[
 	}
 }
 
-type searchAttributeTypeError struct {
-	name      string
-	got, want enumspb.IndexedValueType
-}
-
-func (e *searchAttributeTypeError) Error() string {
-	return fmt.Sprintf("search attribute %s is registered as %s, not %s (an existing database file keeps the old type: delete it or rename the attribute)",
-		e.name, shortType(e.got), shortType(e.want))
-}
-
-func checkSearchAttributes(have, want map[string]enumspb.IndexedValueType) error {
-	var missing []string
-	for name, typ := range want {
-		got, ok := have[name]
-		if !ok {
-			missing = append(missing, name)
-			continue
-		}
-		if got != typ {
-			return &searchAttributeTypeError{name: name, got: got, want: typ}
-		}
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return fmt.Errorf("search attributes not registered yet: %s", strings.Join(missing, ", "))
-	}
-	return nil
-}
-
-func shortType(t enumspb.IndexedValueType) string {
-	for name, v := range enumspb.IndexedValueType_shorthandValue {
-		if enumspb.IndexedValueType(v) == t {
-			return name
-		}
-	}
-	return t.String()
-}
-
-// parseSearchAttributes validates the type names (case-insensitively, as
-// the CLI does).
+// parseSearchAttributes validates the type names (case-insensitively, as the CLI does).
 func parseSearchAttributes(m map[string]string) (map[string]enumspb.IndexedValueType, error) {
-	out := make(map[string]enumspb.IndexedValueType, len(m))
-	for name, typ := range m {
-		if name == "" || strings.ContainsAny(name, "= \t") {
-			return nil, fmt.Errorf("devstack: invalid search attribute name %q", name)
-		}
-		var found enumspb.IndexedValueType
-		for short, v := range enumspb.IndexedValueType_shorthandValue {
-			if v != 0 && strings.EqualFold(short, typ) {
-				found = enumspb.IndexedValueType(v)
-			}
-		}
-		if found == enumspb.INDEXED_VALUE_TYPE_UNSPECIFIED {
-			return nil, fmt.Errorf("devstack: search attribute %s: unknown type %q (want Keyword, KeywordList, Text, Int, Datetime, Bool or Double)", name, typ)
-		}
-		out[name] = found
+	out, err := searchattrs.Parse(m)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	return out, nil
+}
+
+// checkSearchAttributes fails unless have has every attribute of want with its type.
+func checkSearchAttributes(have, want map[string]enumspb.IndexedValueType) error {
+	missing, err := searchattrs.Missing(have, want)
+	if err == nil && len(missing) > 0 {
+		err = fmt.Errorf("search attributes not registered yet: %s", strings.Join(missing, ", "))
+	}
+	return err
 }
 
 func quietLogger() tlog.Logger {
@@ -421,42 +380,16 @@ func EnsureSearchAttributes(ctx context.Context, address, namespace string, attr
 }
 
 func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType, deadline time.Time) error {
-	ops := c.OperatorService()
-	added := false
-	var pl poller
-	for {
-		resp, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
-		if err != nil {
-			return fmt.Errorf("devstack: list search attributes of namespace %q: %w", namespace, err)
-		}
-		have := resp.GetCustomAttributes()
-		err = checkSearchAttributes(have, want)
-		if err == nil {
-			return nil
-		}
-		var mismatch *searchAttributeTypeError
-		if errors.As(err, &mismatch) {
-			return fmt.Errorf("devstack: namespace %q: %w", namespace, err)
-		}
-		if !added {
-			missing := map[string]enumspb.IndexedValueType{}
-			for name, typ := range want {
-				if _, ok := have[name]; !ok {
-					missing[name] = typ
-				}
-			}
-			_, aerr := ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
-			var exists *serviceerror.AlreadyExists
-			if aerr != nil && !errors.As(aerr, &exists) {
-				return fmt.Errorf("devstack: register search attributes on namespace %q: %w", namespace, aerr)
-			}
-			added = true
-			continue
-		}
-		if !pl.sleep(ctx, deadline, nil) {
-			return fmt.Errorf("devstack: namespace %q: %w", namespace, err)
-		}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	m := make(map[string]string, len(want))
+	for name, typ := range want {
+		m[name] = searchattrs.ShortType(typ)
 	}
+	if err := searchattrs.Ensure(ctx, c, namespace, m); err != nil {
+		return fmt.Errorf("devstack: %w", err)
+	}
+	return nil
 }
 
 // waitTCP polls until something accepts connections on addr.
