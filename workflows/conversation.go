@@ -92,6 +92,7 @@ func (w *conversationWorkflow) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	workflow.SetCurrentDetails(ctx, currentDetails(w.state))
 	return w.syncSearchAttributes(ctx)
 }
 
@@ -118,7 +119,11 @@ func (w *conversationWorkflow) run(ctx workflow.Context) error {
 			armed, timer, cancelTimer = dl, nil, func() {}
 			if !dl.IsZero() {
 				tctx, cancel := workflow.WithCancel(ctx)
-				timer, cancelTimer = workflow.NewTimer(tctx, max(dl.Sub(workflow.Now(ctx)), 0)), cancel
+				// The summary names the deadline in Temporal Web; it is not part of
+				// command matching, so runs recorded without it replay unchanged.
+				timer = workflow.NewTimerWithOptions(tctx, max(dl.Sub(workflow.Now(ctx)), 0),
+					workflow.TimerOptions{Summary: deadlineSummary(w.state, dl)})
+				cancelTimer = cancel
 			}
 		}
 		sel := workflow.NewSelector(ctx)
@@ -301,6 +306,8 @@ func (w *conversationWorkflow) apply(ctx workflow.Context, ev conversation.Event
 		return err
 	}
 	w.state = next
+	// Temporal Web's current details (a workflow query, not a history event).
+	workflow.SetCurrentDetails(ctx, currentDetails(w.state))
 	for _, cmd := range cmds {
 		// A failed command may still answer with an event (a failed reservation answers
 		// "nobody reserved"), so routing is never left waiting on it.
@@ -383,7 +390,7 @@ func (w *conversationWorkflow) send(ctx workflow.Context, cmd conversation.SendM
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { w.sends-- }()
 		var res activities.SendResult
-		if err := workflow.ExecuteActivity(sendContext(ctx), acts.SendSMS, cmd.MessageID).Get(ctx, &res); err != nil {
+		if err := workflow.ExecuteActivity(sendContext(ctx, cmd.MessageID), acts.SendSMS, cmd.MessageID).Get(ctx, &res); err != nil {
 			workflow.GetLogger(ctx).Error("message not handed to Twilio", "MessageID", cmd.MessageID, "error", err)
 			return
 		}
@@ -495,9 +502,11 @@ func dbContext(ctx workflow.Context) workflow.Context {
 }
 
 // sendContext: Twilio hand-offs retry transient failures for up to four hours; a
-// message older than that is stale and is better failed than delivered.
-func sendContext(ctx workflow.Context) workflow.Context {
+// message older than that is stale and is better failed than delivered. The summary
+// names the message in Temporal Web (not part of command matching).
+func sendContext(ctx workflow.Context, messageID string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:                "send message " + messageID,
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: 4 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
