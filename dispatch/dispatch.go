@@ -252,7 +252,7 @@ func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, cont
 			workflows.AttrAssignedAgents.ValueSet([]string{}),
 		),
 	}
-	return opts, workflows.ConversationInput{ContinueAsNewAfter: d.ContinueAsNewAfter, State: conversation.State{
+	return opts, workflows.ConversationInput{ContinueAsNewAfter: d.ContinueAsNewAfter, StartSummary: summary, State: conversation.State{
 		ID: conv.ID, TeamID: conv.TeamID, ContactID: contact.ID, TeamNumber: conv.TeamNumber, Contact: contact.Phone,
 		Status: status, NextAction: conversation.Actor(conv.NextAction), NextActionSince: conv.NextActionSince,
 		OpenedAt: conv.OpenedAt, Settings: team.Settings(), VisibleTo: conv.VisibleTo,

@@ -25,6 +25,10 @@ type ConversationInput struct {
 	State conversation.State
 	// ContinueAsNewAfter overrides DefaultContinueAsNewAfter (tests force tiny values).
 	ContinueAsNewAfter int
+	// StartSummary is the first run's static summary (StartMetadata). Temporal keeps a
+	// summary for the run it was given to only, so continued runs carry it here and
+	// show it in their current details.
+	StartSummary string `json:",omitempty"`
 }
 
 // InboundSignal is a customer's SMS as the Twilio webhook delivered it.
@@ -52,6 +56,7 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 		lock:      workflow.NewMutex(ctx),
 		wake:      workflow.NewBufferedChannel(ctx, 1),
 		threshold: in.ContinueAsNewAfter,
+		summary:   in.StartSummary,
 	}
 	if w.threshold <= 0 {
 		w.threshold = DefaultContinueAsNewAfter
@@ -74,6 +79,8 @@ type conversationWorkflow struct {
 	sends int
 	// localDB: this run does its Postgres writes as local activities (see db).
 	localDB bool
+	// summary: how the conversation started (ConversationInput.StartSummary).
+	summary string
 }
 
 func (w *conversationWorkflow) setup(ctx workflow.Context) error {
@@ -92,7 +99,7 @@ func (w *conversationWorkflow) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
-	workflow.SetCurrentDetails(ctx, currentDetails(w.state))
+	w.showDetails(ctx)
 	return w.syncSearchAttributes(ctx)
 }
 
@@ -190,9 +197,19 @@ func (w *conversationWorkflow) continueAsNew(ctx workflow.Context, inbound, rout
 			if w.state.Closed() {
 				return w.finish(ctx, inbound)
 			}
-			return workflow.NewContinueAsNewError(ctx, Conversation, ConversationInput{State: w.state, ContinueAsNewAfter: w.threshold})
+			return workflow.NewContinueAsNewError(ctx, Conversation, ConversationInput{State: w.state, ContinueAsNewAfter: w.threshold, StartSummary: w.summary})
 		}
 	}
+}
+
+// showDetails sets the current details Temporal Web shows (served by a query: no
+// history event). A continued run lost its static summary, so it shows it here.
+func (w *conversationWorkflow) showDetails(ctx workflow.Context) {
+	var continued string
+	if workflow.GetInfo(ctx).ContinuedExecutionRunID != "" && w.summary != "" {
+		continued = w.summary
+	}
+	workflow.SetCurrentDetails(ctx, currentDetails(w.state, continued))
 }
 
 func (w *conversationWorkflow) locked(ctx workflow.Context, fn func()) {
@@ -306,8 +323,7 @@ func (w *conversationWorkflow) apply(ctx workflow.Context, ev conversation.Event
 		return err
 	}
 	w.state = next
-	// Temporal Web's current details (a workflow query, not a history event).
-	workflow.SetCurrentDetails(ctx, currentDetails(w.state))
+	w.showDetails(ctx)
 	for _, cmd := range cmds {
 		// A failed command may still answer with an event (a failed reservation answers
 		// "nobody reserved"), so routing is never left waiting on it.

@@ -64,9 +64,13 @@ func deadlineSummary(st conversation.State, dl time.Time) string {
 	return "deadline"
 }
 
-// currentDetails is the markdown Temporal Web shows as the run's current details.
-func currentDetails(st conversation.State) string {
+// currentDetails is the markdown Temporal Web shows as the run's current details;
+// continuedFrom, when set, is the static summary of the run this one continued.
+func currentDetails(st conversation.State, continuedFrom string) string {
 	var b strings.Builder
+	if continuedFrom != "" {
+		fmt.Fprintf(&b, "**Started as:** %s (this run continued an earlier one)  \n", continuedFrom)
+	}
 	fmt.Fprintf(&b, "**Status:** %s", st.Status)
 	if st.Closed() && st.CloseReason != "" {
 		fmt.Fprintf(&b, " (%s)", st.CloseReason)

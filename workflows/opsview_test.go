@@ -192,3 +192,29 @@ func TestStartMetadata(t *testing.T) {
 		t.Errorf("summary without a team name = %q; want the team id", summary)
 	}
 }
+
+// TestContinuedRunShowsHowItStarted: Temporal keeps a static summary for the run it was
+// given to only, so continue-as-new carries it in the input and the continued run shows
+// it in its current details.
+func TestContinuedRunShowsHowItStarted(t *testing.T) {
+	const started = "Billing · inbound text"
+	h := newHarness(t, true, "")
+	h.atTime(time.Minute, func() { h.env.SetCurrentHistoryLength(100) })
+	h.signalAt(time.Minute, "SM1")
+	first := h.detailsAt(30 * time.Second)
+	h.execute(workflows.ConversationInput{State: openState(), ContinueAsNewAfter: 50, StartSummary: started})
+	if in := canInput(t, h.env.GetWorkflowError()); in.StartSummary != started {
+		t.Errorf("continue-as-new carries StartSummary %q; want %q", in.StartSummary, started)
+	}
+	if strings.Contains(*first, "Started as") {
+		t.Errorf("a first run repeats its static summary in its details:\n%s", *first)
+	}
+
+	next := newHarness(t, true, "")
+	next.env.SetContinuedExecutionRunID("run-before")
+	details := next.detailsAt(time.Minute)
+	next.execute(workflows.ConversationInput{State: activeState(), StartSummary: started})
+	if !strings.Contains(*details, "**Started as:** "+started) {
+		t.Errorf("the continued run's details do not say how it started:\n%s", *details)
+	}
+}
