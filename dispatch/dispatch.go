@@ -83,7 +83,7 @@ func (d *Dispatcher) Inbound(ctx context.Context, team store.Team, contact store
 		if err != nil {
 			return "", err
 		}
-		opts, input := d.startOptions(conv, team, contact)
+		opts, input := d.startOptions(conv, team, contact, workflows.StartedInbound, "")
 		cctx, cancel := d.call(ctx)
 		_, err = d.Temporal.SignalWithStartWorkflow(cctx, workflows.WorkflowID(conv.ID), workflows.SignalInbound, sig,
 			opts, workflows.Conversation, input)
@@ -167,7 +167,11 @@ func (d *Dispatcher) actOnContact(ctx context.Context, team store.Team, contact 
 		if err != nil {
 			return "", err
 		}
-		opts, input := d.startOptions(conv, team, contact)
+		how := workflows.StartedAgentText
+		if update == workflows.UpdateSchedule {
+			how = workflows.StartedScheduled
+		}
+		opts, input := d.startOptions(conv, team, contact, how, a.Caller.UserID)
 		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 		a.ConversationID = conv.ID
 		workflows.SignAction(d.CallerKey, &a, update, updateID)
@@ -268,13 +272,20 @@ func (d *Dispatcher) StartChatNudge(ctx context.Context, teamID string) error {
 		TaskQueue:                d.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionTimeout: 10 * time.Minute,
+		StaticSummary:            "chat on: offer team " + teamID + "'s waiting conversations",
 	}, workflows.TeamChatNudge, teamID)
 	return d.timedOut(ctx, err)
 }
 
-func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, contact store.Contact) (client.StartWorkflowOptions, workflows.ConversationInput) {
+// startOptions starts a conversation's run. Its summary and details in Temporal Web
+// come from what the caller already holds (the team, how it started, who), so a
+// webhook pays no extra read for them.
+func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, contact store.Contact, how workflows.Started, byUserID string) (client.StartWorkflowOptions, workflows.ConversationInput) {
 	status := conversation.Status(conv.Status)
+	summary, details := workflows.StartMetadata(team.Name, conv.TeamID, conv.ID, how, byUserID)
 	opts := client.StartWorkflowOptions{
+		StaticSummary:         summary,
+		StaticDetails:         details,
 		ID:                    workflows.WorkflowID(conv.ID),
 		TaskQueue:             d.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -286,7 +297,7 @@ func (d *Dispatcher) startOptions(conv store.Conversation, team store.Team, cont
 			workflows.AttrAssignedAgents.ValueSet([]string{}),
 		),
 	}
-	return opts, workflows.ConversationInput{ContinueAsNewAfter: d.ContinueAsNewAfter, State: conversation.State{
+	return opts, workflows.ConversationInput{ContinueAsNewAfter: d.ContinueAsNewAfter, StartSummary: summary, State: conversation.State{
 		ID: conv.ID, TeamID: conv.TeamID, ContactID: contact.ID, TeamNumber: conv.TeamNumber, Contact: contact.Phone,
 		Status: status, NextAction: conversation.Actor(conv.NextAction), NextActionSince: conv.NextActionSince,
 		OpenedAt: conv.OpenedAt, Settings: team.Settings(), VisibleTo: conv.VisibleTo,
@@ -331,7 +342,7 @@ func (d *Dispatcher) Reopen(ctx context.Context, conv store.Conversation, team s
 	if err != nil {
 		return err
 	}
-	opts, input := d.startOptions(reopened, team, contact)
+	opts, input := d.startOptions(reopened, team, contact, workflows.StartedReopened, ownerID)
 	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	input.State.Assignees = []string{ownerID}
 	input.State.DefaultAssignees = nil // the default assignment was for its first opening

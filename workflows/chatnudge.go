@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -25,17 +26,19 @@ func ChatNudgeWorkflowID(teamID string) string { return "team-chat-nudge-" + tea
 
 // TeamChatNudge signals the team's waiting conversations to try routing again.
 func TeamChatNudge(ctx workflow.Context, teamID string) (int, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	opts := workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 10,
 		},
-	})
+	}
 	var after activities.NudgeCursor
 	total := 0
-	for total < ChatNudgeMax {
+	for batch := 1; total < ChatNudgeMax; batch++ {
+		// The summary is for Temporal Web; it is not part of command matching.
+		opts.Summary = fmt.Sprintf("waiting conversations, batch %d", batch)
 		var res activities.NudgeBatchResult
-		err := workflow.ExecuteActivity(ctx, acts.NudgeTeamBatch, activities.NudgeBatchInput{TeamID: teamID, After: after, Limit: ChatNudgeBatch}).Get(ctx, &res)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), acts.NudgeTeamBatch, activities.NudgeBatchInput{TeamID: teamID, After: after, Limit: ChatNudgeBatch}).Get(ctx, &res)
 		if err != nil {
 			return total, err
 		}

@@ -25,6 +25,10 @@ type ConversationInput struct {
 	State conversation.State
 	// ContinueAsNewAfter overrides DefaultContinueAsNewAfter (tests force tiny values).
 	ContinueAsNewAfter int
+	// StartSummary is the first run's static summary (StartMetadata). Temporal keeps a
+	// summary for the run it was given to only, so continued runs carry it here and
+	// show it in their current details.
+	StartSummary string `json:",omitempty"`
 }
 
 // InboundSignal is a customer's SMS as the Twilio webhook delivered it.
@@ -52,6 +56,7 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 		lock:      workflow.NewMutex(ctx),
 		wake:      workflow.NewBufferedChannel(ctx, 1),
 		threshold: in.ContinueAsNewAfter,
+		summary:   in.StartSummary,
 	}
 	if w.threshold <= 0 {
 		w.threshold = DefaultContinueAsNewAfter
@@ -74,6 +79,8 @@ type conversationWorkflow struct {
 	sends int
 	// localDB: this run does its Postgres writes as local activities (see db).
 	localDB bool
+	// summary: how the conversation started (ConversationInput.StartSummary).
+	summary string
 }
 
 func (w *conversationWorkflow) setup(ctx workflow.Context) error {
@@ -92,6 +99,7 @@ func (w *conversationWorkflow) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	w.showDetails(ctx)
 	return w.syncSearchAttributes(ctx)
 }
 
@@ -118,7 +126,11 @@ func (w *conversationWorkflow) run(ctx workflow.Context) error {
 			armed, timer, cancelTimer = dl, nil, func() {}
 			if !dl.IsZero() {
 				tctx, cancel := workflow.WithCancel(ctx)
-				timer, cancelTimer = workflow.NewTimer(tctx, max(dl.Sub(workflow.Now(ctx)), 0)), cancel
+				// The summary names the deadline in Temporal Web; it is not part of
+				// command matching, so runs recorded without it replay unchanged.
+				timer = workflow.NewTimerWithOptions(tctx, max(dl.Sub(workflow.Now(ctx)), 0),
+					workflow.TimerOptions{Summary: deadlineSummary(w.state, dl)})
+				cancelTimer = cancel
 			}
 		}
 		sel := workflow.NewSelector(ctx)
@@ -185,9 +197,19 @@ func (w *conversationWorkflow) continueAsNew(ctx workflow.Context, inbound, rout
 			if w.state.Closed() {
 				return w.finish(ctx, inbound)
 			}
-			return workflow.NewContinueAsNewError(ctx, Conversation, ConversationInput{State: w.state, ContinueAsNewAfter: w.threshold})
+			return workflow.NewContinueAsNewError(ctx, Conversation, ConversationInput{State: w.state, ContinueAsNewAfter: w.threshold, StartSummary: w.summary})
 		}
 	}
+}
+
+// showDetails sets the current details Temporal Web shows (served by a query: no
+// history event). A continued run lost its static summary, so it shows it here.
+func (w *conversationWorkflow) showDetails(ctx workflow.Context) {
+	var continued string
+	if workflow.GetInfo(ctx).ContinuedExecutionRunID != "" && w.summary != "" {
+		continued = w.summary
+	}
+	workflow.SetCurrentDetails(ctx, currentDetails(w.state, continued))
 }
 
 func (w *conversationWorkflow) locked(ctx workflow.Context, fn func()) {
@@ -301,6 +323,7 @@ func (w *conversationWorkflow) apply(ctx workflow.Context, ev conversation.Event
 		return err
 	}
 	w.state = next
+	w.showDetails(ctx)
 	for _, cmd := range cmds {
 		// A failed command may still answer with an event (a failed reservation answers
 		// "nobody reserved"), so routing is never left waiting on it.
@@ -383,7 +406,7 @@ func (w *conversationWorkflow) send(ctx workflow.Context, cmd conversation.SendM
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { w.sends-- }()
 		var res activities.SendResult
-		if err := workflow.ExecuteActivity(sendContext(ctx), acts.SendSMS, cmd.MessageID).Get(ctx, &res); err != nil {
+		if err := workflow.ExecuteActivity(sendContext(ctx, cmd.MessageID), acts.SendSMS, cmd.MessageID).Get(ctx, &res); err != nil {
 			workflow.GetLogger(ctx).Error("message not handed to Twilio", "MessageID", cmd.MessageID, "error", err)
 			return
 		}
@@ -495,9 +518,11 @@ func dbContext(ctx workflow.Context) workflow.Context {
 }
 
 // sendContext: Twilio hand-offs retry transient failures for up to four hours; a
-// message older than that is stale and is better failed than delivered.
-func sendContext(ctx workflow.Context) workflow.Context {
+// message older than that is stale and is better failed than delivered. The summary
+// names the message in Temporal Web (not part of command matching).
+func sendContext(ctx workflow.Context, messageID string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:                "send message " + messageID,
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: 4 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
