@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -26,7 +27,6 @@ import (
 
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/internal/app"
-	"github.com/textdesk/textdesk/migrations"
 )
 
 const usage = `usage: textdesk <command>
@@ -34,7 +34,9 @@ const usage = `usage: textdesk <command>
 commands:
   api        serve the HTTP API and Twilio webhooks
   worker     run the Temporal worker
-  migrate    apply database migrations (DATABASE_URL)
+  migrate [--skip-search-attributes]
+             apply database migrations (DATABASE_URL) and register textdesk's search
+             attributes in the Temporal namespace (TEMPORAL_*)
   create-admin --email E [--name N] [--promote] [--link-valid-for D]
              create an admin (or give an existing admin a way back in; --promote an existing agent)
              and print a one-time set-password link
@@ -88,10 +90,7 @@ func run(ctx context.Context, cmd string) error {
 	case "worker":
 		return app.RunWorker(ctx, cfg, log)
 	case "migrate":
-		if err := cfg.Require("DATABASE_URL"); err != nil {
-			return err
-		}
-		return migrations.Up(ctx, cfg.DatabaseURL, log)
+		return runMigrate(ctx, cfg, log, os.Args[2:])
 	case "create-admin":
 		return runCreateAdmin(ctx, cfg, log, os.Args[2:])
 	}
@@ -100,6 +99,18 @@ func run(ctx context.Context, cmd string) error {
 	}
 	printUsage()
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	skip := fs.Bool("skip-search-attributes", false, "apply the database migrations only; register the search attributes by other means (tcld on Temporal Cloud)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return app.Migrate(ctx, cfg, log, app.MigrateOptions{SkipSearchAttributes: *skip})
 }
 
 func newLogger(level string) *slog.Logger {
