@@ -33,8 +33,10 @@ const usage = `usage: textdesk <command>
 commands:
   api        serve the HTTP API and Twilio webhooks
   worker     run the Temporal worker
-  migrate [--wait D]
-             apply database migrations (DATABASE_URL); --wait: only wait up to D for them
+  migrate [--skip-search-attributes] [--wait D]
+             apply database migrations (DATABASE_URL) and register textdesk's search
+             attributes in the Temporal namespace (TEMPORAL_*); --wait D applies nothing
+             and waits up to D for the schema to be current (api/worker init containers)
   create-admin --email E [--name N] [--promote] [--link-valid-for D]
              create an admin (or give an existing admin a way back in; --promote an existing agent)
              and print a one-time set-password link

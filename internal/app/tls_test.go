@@ -139,6 +139,12 @@ func mtlsProxy(t *testing.T, ca *testCA, serverName, backend string) string {
 				defer in.Close()
 				// The handshake (and its client-certificate check) happens here, not at Accept.
 				if err := in.(*tls.Conn).Handshake(); err != nil {
+					// With TLS 1.3 the client's handshake ends before ours, and it writes
+					// at once: read until it closes (after reading our alert), so it sees
+					// the alert rather than a broken pipe.
+					raw := in.(*tls.Conn).NetConn()
+					_ = raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+					_, _ = io.Copy(io.Discard, raw)
 					return
 				}
 				out, err := net.Dial("tcp", backend)
