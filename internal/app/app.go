@@ -36,12 +36,16 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 
 // dialTemporal connects to Temporal with the SDK's metrics going to metrics (nil: none).
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
+	opts := client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
 		MetricsHandler: metrics,
-	})
+	}
+	if err := EncryptPayloads(cfg, &opts); err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -92,6 +96,10 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN", "TEXTDESK_CALLER_KEY"); err != nil {
 		return err
 	}
+	codec, err := PayloadCodec(cfg)
+	if err != nil {
+		return err
+	}
 	conn, err := connect(ctx, cfg, log, "api")
 	if err != nil {
 		return err
@@ -113,6 +121,10 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
 			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
+	if codec != nil { // a nil *Codec in the interface would not read as none
+		srv.PayloadCodec = codec
+	}
+	srv.TemporalWebOrigins = cfg.TemporalWebOrigins
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	public := srv.Handler()
 	if cfg.APIInternalAddr == "" {
