@@ -62,7 +62,8 @@ func (s *Server) codecCORS(next http.Handler) http.Handler {
 // codecPreflight answers the browser's CORS preflight: Temporal Web sends JSON with
 // X-Namespace, and Authorization when it passes an access token.
 func (s *Server) codecPreflight(w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" && !s.temporalWebOrigin(o) {
+	// The console's own origin needs no preflight, but is no stranger either.
+	if o := r.Header.Get("Origin"); o != "" && !s.temporalWebOrigin(o) && s.checkOrigin(r) != nil {
 		writeError(w, r, conversation.Errorf(conversation.EForbidden,
 			"pages from %s may not call the codec endpoint: add that origin to TEMPORAL_WEB_ORIGIN if it is your Temporal Web", o))
 		return
