@@ -105,6 +105,10 @@ func (s *Server) codec(sdk http.Handler) http.Handler {
 			writeError(w, r, conversation.Errorf(conversation.EInvalid, "%s", strings.TrimSpace(out.body.String())))
 			return
 		}
+		// Who read customers' data in plain text: a trail in the log (not the audit
+		// table: Temporal Web makes a call per payload it shows).
+		loggerFrom(r).Info("codec", "op", strings.TrimPrefix(r.URL.Path, "/codec/"), "user_id", userFrom(r).ID,
+			"namespace", r.Header.Get("X-Namespace"), "bytes", len(body))
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store") // decrypted customers' messages
 		w.WriteHeader(http.StatusOK)
