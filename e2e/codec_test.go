@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+
 	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/internal/app"
 	"github.com/textdesk/textdesk/internal/devstack"
 	"github.com/textdesk/textdesk/internal/payloadcrypt"
 	"github.com/textdesk/textdesk/store"
@@ -212,6 +215,27 @@ func TestCodecEndpoint(t *testing.T) {
 	if resp = s.raw(t, "POST", "/codec/decode", cookie, codecBody); resp.status != http.StatusForbidden || resp.header.Get("Access-Control-Allow-Origin") != webOrigin {
 		t.Errorf("agent's cookie from Temporal Web: %d %v; want 403 readable by Temporal Web", resp.status, resp.header)
 	}
+}
+
+// decodedDetails is a marker's details decrypted (the SDK writes a local activity's
+// type and result there through the payload codec), as text to search.
+func (s *stack) decodedDetails(details map[string]*commonpb.Payloads) string {
+	s.t.Helper()
+	codec, err := app.PayloadCodec(s.cfg)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, ps := range details {
+		decoded, err := codec.Decode(ps.GetPayloads())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, p := range decoded {
+			text.Write(p.GetData())
+		}
+	}
+	return text.String()
 }
 
 // raw sends a request with exactly these headers (through the validating client).
