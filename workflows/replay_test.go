@@ -39,20 +39,33 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	replayer := codecReplayer(t)
-	var plain int
+	var plain, encrypted []string
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			if b, err := os.ReadFile(file); err == nil && !bytes.Contains(b, []byte(encryptedMarker)) {
-				plain++
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b, []byte(encryptedMarker)) {
+				encrypted = append(encrypted, file)
+			} else {
+				plain = append(plain, file)
 			}
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(logger, file); err != nil {
 				t.Fatalf("replaying %s: %v", file, err)
 			}
 		})
 	}
-	// Conversations that started before payload encryption was turned on must go on.
-	if plain == 0 {
-		t.Error("no history in testdata was recorded before payload encryption: keep one, so that replaying them through the codec stays tested")
+	// Conversations that started before payload encryption was turned on must go on,
+	// and those after; both kinds must be here for that to be tested.
+	if len(plain) == 0 || len(encrypted) == 0 {
+		t.Fatalf("testdata has %d histories recorded before payload encryption and %d after; keep at least one of each", len(plain), len(encrypted))
+	}
+	// The encrypted ones replay because of the codec: without it they do not.
+	bare := worker.NewWorkflowReplayer()
+	bare.RegisterWorkflow(workflows.Conversation)
+	if err := bare.ReplayWorkflowHistoryFromJSONFile(logger, encrypted[0]); err == nil {
+		t.Errorf("%s replays without the payload codec: it is not encrypted, or the replayer does not decode", encrypted[0])
 	}
 }
 
