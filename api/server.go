@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twilio/twilio-go/client"
 	temporalclient "go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/textdesk/textdesk/dispatch"
 	"github.com/textdesk/textdesk/store"
@@ -62,6 +63,12 @@ type Server struct {
 	// SearchAttributes, if set, checks that the Temporal namespace has textdesk's search
 	// attributes (the detailed /readyz reports it).
 	SearchAttributes func(context.Context) error
+	// PayloadCodec is what the codec endpoint (/codec, codec.go) decodes and encodes
+	// with: the payload encryption of every Temporal client. Nil: none (payloads pass
+	// through unchanged).
+	PayloadCodec converter.PayloadCodec
+	// TemporalWebOrigins may call the codec endpoint from a browser (CORS).
+	TemporalWebOrigins []string
 
 	hub     *eventHub
 	creds   *credWatch
@@ -117,6 +124,9 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/messages", s.inboundMessage)
 		r.Post("/status", s.statusCallback)
 	})
+
+	// Temporal Web's and the temporal CLI's codec server (codec.go): admins only.
+	r.Route("/codec", s.codecRoutes)
 
 	// Without a credential: signing in, and set-password links (the secret is the proof).
 	r.Post("/v1/sessions", s.createSession)

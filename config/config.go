@@ -107,6 +107,16 @@ type Config struct {
 	// CallerKey signs the caller of every workflow update (api) and verifies it (the
 	// worker's update validator): both must share it. Secret; at least 32 bytes.
 	CallerKey string `env:"TEXTDESK_CALLER_KEY"`
+
+	// Payload encryption (docs/security.md): key lists "id:base64key,..." given inline
+	// or in a file (a mounted secret), the first key encrypting. api and worker refuse
+	// to start without keys unless PayloadEncryption is "off" (not for production).
+	PayloadKeys       string `env:"TEXTDESK_PAYLOAD_KEYS"`
+	PayloadKeysFile   string `env:"TEXTDESK_PAYLOAD_KEYS_FILE"`
+	PayloadEncryption string `env:"TEXTDESK_PAYLOAD_ENCRYPTION" envDefault:"on"`
+	// TemporalWebOrigins are the origins (scheme://host[:port]) of Temporal Web that
+	// may call the codec endpoint from a browser (CORS).
+	TemporalWebOrigins []string `env:"TEMPORAL_WEB_ORIGIN" envSeparator:","`
 }
 
 // MinCallerKey is the shortest TEXTDESK_CALLER_KEY accepted (HMAC-SHA256 wants 32
@@ -163,6 +173,16 @@ func FromEnv() (Config, error) {
 	}
 	if c.CallerKey != "" && len(c.CallerKey) < MinCallerKey {
 		return c, fmt.Errorf("TEXTDESK_CALLER_KEY is %d bytes; it must be at least %d (e.g. openssl rand -hex 32)", len(c.CallerKey), MinCallerKey)
+	}
+	if c.PayloadEncryption != "on" && c.PayloadEncryption != "off" {
+		return c, fmt.Errorf("TEXTDESK_PAYLOAD_ENCRYPTION %q must be on or off (off is for development only)", c.PayloadEncryption)
+	}
+	for i, o := range c.TemporalWebOrigins {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return c, fmt.Errorf("TEMPORAL_WEB_ORIGIN %q must be origins like https://temporal.example.com or http://127.0.0.1:8233, comma-separated", o)
+		}
+		c.TemporalWebOrigins[i] = o
 	}
 	if c.RateLimit < 1 || c.ExpensiveRateLimit < 1 || c.MaxStreamsPerUser < 1 || c.SearchMaxContacts < 1 || c.IntakeLimit < 1 || c.IntakeWindow < time.Second || c.DailySendQuota < 0 {
 		return c, fmt.Errorf("API_RATE_LIMIT_PER_MINUTE, API_EXPENSIVE_RATE_LIMIT_PER_MINUTE and API_MAX_EVENT_STREAMS_PER_USER, API_SEARCH_MAX_CONTACTS, TEXTDESK_INTAKE_LIMIT must be at least 1 (TEXTDESK_INTAKE_WINDOW 1s), TEXTDESK_DAILY_SEND_QUOTA at least 0")

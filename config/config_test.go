@@ -40,6 +40,8 @@ func TestFromEnvDefaultsAndRefusals(t *testing.T) {
 		"TEXTDESK_EVENT_RETENTION":      "5m",
 		"TEXTDESK_SESSION_IDLE_TIMEOUT": "1m",
 		"TEXTDESK_SESSION_LIFETIME":     "1h", // shorter than the default idle timeout
+		"TEXTDESK_PAYLOAD_ENCRYPTION":   "false",
+		"TEMPORAL_WEB_ORIGIN":           "http://127.0.0.1:8233/namespaces",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)
@@ -47,6 +49,24 @@ func TestFromEnvDefaultsAndRefusals(t *testing.T) {
 				t.Errorf("%s=%s: err %v; want it named", name, value, err)
 			}
 		})
+	}
+}
+
+func TestFromEnvPayloadEncryption(t *testing.T) {
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PayloadEncryption != "on" || len(c.TemporalWebOrigins) != 0 {
+		t.Errorf("defaults: encryption %q, Temporal Web origins %v; want on and none", c.PayloadEncryption, c.TemporalWebOrigins)
+	}
+	t.Setenv("TEMPORAL_WEB_ORIGIN", "http://127.0.0.1:8233, https://temporal.example.com/")
+	t.Setenv("TEXTDESK_PAYLOAD_ENCRYPTION", "off")
+	if c, err = FromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	if c.PayloadEncryption != "off" || strings.Join(c.TemporalWebOrigins, " ") != "http://127.0.0.1:8233 https://temporal.example.com" {
+		t.Errorf("encryption %q, Temporal Web origins %q", c.PayloadEncryption, c.TemporalWebOrigins)
 	}
 }
 

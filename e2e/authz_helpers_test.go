@@ -33,6 +33,7 @@ type apiAnswer struct {
 	status      int
 	contentType string
 	body        []byte // empty for an event stream (not read)
+	header      http.Header
 }
 
 // decode reads the answer's JSON body into out.
@@ -89,7 +90,7 @@ func (s *stack) send(req apiRequest) (apiAnswer, error) {
 		return apiAnswer{}, fmt.Errorf("%s %s: %w", req.method, req.path, err)
 	}
 	defer resp.Body.Close()
-	a := apiAnswer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type")}
+	a := apiAnswer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), header: resp.Header}
 	if strings.HasPrefix(a.contentType, "text/event-stream") {
 		return a, nil // the stream does not end; the deferred cancel closes it
 	}

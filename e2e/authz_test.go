@@ -30,6 +30,13 @@ var authzMatrix = []authzRow{
 	{"readyz", public, 200, nothing},
 	{"getOpenAPI", public, 200, nothing},
 
+	// The codec server (Temporal Web, the CLI): admins read payloads; the CORS preflight
+	// carries no credential.
+	{"codecDecode", adminOnly, 200, withBody(codecBody)},
+	{"codecEncode", adminOnly, 200, withBody(codecBody)},
+	{"codecDecodePreflight", public, 204, nothing},
+	{"codecEncodePreflight", public, 204, nothing},
+
 	// Twilio's webhooks: unsigned is 403 whoever calls; signed is accepted.
 	{"twilioInboundMessage", webhook, 200, func(x *authzEnv, c authzCaller) authzReq {
 		return authzReq{body: url.Values{"MessageSid": {newSID()}, "From": {newPhone()}, "To": {x.s.teamPhone}, "Body": {"hello"}}}

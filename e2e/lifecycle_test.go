@@ -15,6 +15,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/textdesk/textdesk/internal/app"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/workflows"
@@ -234,7 +235,7 @@ func (s *stack) startWorkerProcess(t *testing.T) *workerProcess {
 		"TEMPORAL_NAMESPACE="+s.cfg.TemporalNamespace, "TEXTDESK_TASK_QUEUE="+s.cfg.TaskQueue,
 		"PUBLIC_URL="+s.cfg.PublicURL, "TWILIO_ACCOUNT_SID="+s.cfg.TwilioAccountSID,
 		"TWILIO_AUTH_TOKEN="+s.cfg.TwilioAuthToken, "TWILIO_BASE_URL="+s.cfg.TwilioBaseURL, "LOG_LEVEL=warn",
-		"TEXTDESK_CALLER_KEY="+s.cfg.CallerKey,
+		"TEXTDESK_CALLER_KEY="+s.cfg.CallerKey, "TEXTDESK_PAYLOAD_KEYS="+s.cfg.PayloadKeys,
 		"WORKER_METRICS_ADDR=") // no metrics server: parallel tests would share its port
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -256,7 +257,11 @@ func (w *workerProcess) kill(t *testing.T) {
 
 func (s *stack) temporal(t *testing.T) client.Client {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: s.cfg.TemporalAddress, Namespace: s.cfg.TemporalNamespace})
+	opts := client.Options{HostPort: s.cfg.TemporalAddress, Namespace: s.cfg.TemporalNamespace}
+	if err := app.EncryptPayloads(s.cfg, &opts); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func TestReplayedWebhookStoredOnce(t *testing.T) {
 				}
 			case enumspb.EVENT_TYPE_MARKER_RECORDED: // a local activity's result
 				if m := ev.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "LocalActivity" &&
-					strings.Contains(m.String(), "RecordInbound") {
+					strings.Contains(s.decodedDetails(m.GetDetails()), "RecordInbound") {
 					recorded++
 				}
 			}

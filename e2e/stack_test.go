@@ -16,6 +16,7 @@ import (
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/internal/app"
 	"github.com/textdesk/textdesk/internal/devstack"
+	"github.com/textdesk/textdesk/internal/testenv"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 )
@@ -104,7 +105,9 @@ func startStackWith(t *testing.T, o stackOptions) *stack {
 		TwilioAccountSID:  accountSID,
 		TwilioAuthToken:   authToken,
 		CallerKey:         callerKey,
-		TwilioBaseURL:     emuServer.URL,
+		// As in production, what the stack writes to Temporal is encrypted.
+		PayloadKeys:   testenv.PayloadKeys,
+		TwilioBaseURL: emuServer.URL,
 		// As in production (config's default). Left zero, every worker start pruned
 		// every event of the shared database, racing with the tests' own events.
 		EventRetention: 30 * 24 * time.Hour,

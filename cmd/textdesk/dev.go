@@ -16,6 +16,7 @@ import (
 	"github.com/textdesk/textdesk/internal/app"
 	"github.com/textdesk/textdesk/internal/demo"
 	"github.com/textdesk/textdesk/internal/devstack"
+	"github.com/textdesk/textdesk/internal/payloadcrypt"
 	"github.com/textdesk/textdesk/migrations"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/workflows"
@@ -42,6 +43,30 @@ func applyDevDefaults() {
 	setDefault("TEXTDESK_CALLER_KEY", "dev-only-caller-key-not-a-secret-0123456789")
 	setDefault("EMULATOR_ADDR", "127.0.0.1:8081")
 	setDefault("TWILIO_BASE_URL", "http://"+os.Getenv("EMULATOR_ADDR"))
+	// The dev server's web UI, which decodes payloads through the api's /codec.
+	setDefault("TEMPORAL_WEB_ORIGIN", "http://127.0.0.1:8233,http://localhost:8233")
+}
+
+// devPayloadKey makes sure dev has a payload key: the one in file, created (0600) on
+// the first run and kept, so a restarted dev still reads the workflows of the last.
+// It returns file; the key never leaves it.
+func devPayloadKey(file string) (string, error) {
+	if _, err := os.Stat(file); err == nil {
+		return file, nil
+	}
+	entry, err := payloadcrypt.NewKeyEntry("dev-" + time.Now().UTC().Format("20060102"))
+	if err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("create the dev payload key: %w", err)
+	}
+	if _, err := f.WriteString(entry + "\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write the dev payload key %s: %w", file, err)
+	}
+	return file, f.Close()
 }
 
 // runDev starts the whole stack in the foreground; Ctrl-C stops everything it started,
@@ -53,6 +78,12 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return err
+	}
+	if cfg.PayloadEncryption != "off" && cfg.PayloadKeys == "" && cfg.PayloadKeysFile == "" {
+		if cfg.PayloadKeysFile, err = devPayloadKey(filepath.Join(dataDir, "payload-key")); err != nil {
+			return err
+		}
+		log.Info("payloads in Temporal are encrypted with the dev key", "file", cfg.PayloadKeysFile)
 	}
 	// Infrastructure must outlive the Ctrl-C context long enough to stop cleanly.
 	infra := context.WithoutCancel(ctx)
@@ -78,6 +109,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			DBFile:           filepath.Join(dataDir, "temporal.db"),
 			Port:             7233,
 			UIPort:           8233,
+			UICodecEndpoint:  cfg.PublicURL + "/codec",
 			Namespace:        cfg.TemporalNamespace,
 			SearchAttributes: workflows.SearchAttributes(),
 		})
@@ -117,7 +149,9 @@ textdesk is running (Ctrl-C stops everything).
   Console        %s   (sign in as TEXTDESK_AGENT_EMAIL / TEXTDESK_AGENT_PASSWORD from %s)
   API            %s
   Metrics        %s (api; also its detailed /readyz) · %s (worker)
-  Temporal Web   http://127.0.0.1:8233   (gRPC %s)
+  Temporal Web   http://127.0.0.1:8233   (gRPC %s; payloads are encrypted: to read them, sign in to the
+                 console as the admin and tick "Include cross-origin credentials" in Temporal Web's
+                 Codec Server settings; CLI: --codec-endpoint %s/codec --codec-auth "Bearer $TEXTDESK_ADMIN_TOKEN")
   Twilio emu     %s
   Demo team      %s  number %s
 Try it:
@@ -126,7 +160,7 @@ Try it:
     -d '{"from":"+14155550123","to":"%s","body":"Hello!"}'
   curl -s -H "Authorization: Bearer $TEXTDESK_AGENT_TOKEN" $TEXTDESK_URL/v1/conversations
 
-`, env.URL, envFile, env.URL, apiMetricsURL(cfg), workerMetricsURL(cfg), cfg.TemporalAddress, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
+`, env.URL, envFile, env.URL, apiMetricsURL(cfg), workerMetricsURL(cfg), cfg.TemporalAddress, env.URL, env.EmulatorURL, env.TeamID, demo.Number, envFile, demo.Number)
 	case <-gctx.Done():
 	}
 	return g.Wait()

@@ -79,6 +79,9 @@ func temporalOptions(cfg config.Config, log *slog.Logger, metrics client.Metrics
 	}
 	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal"))
 	opts.MetricsHandler = metrics
+	if err := EncryptPayloads(cfg, &opts); err != nil {
+		return client.Options{}, err
+	}
 	return opts, nil
 }
 
@@ -142,6 +145,10 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN", "TEXTDESK_CALLER_KEY"); err != nil {
 		return err
 	}
+	codec, err := PayloadCodec(cfg)
+	if err != nil {
+		return err
+	}
 	conn, err := connect(ctx, cfg, log, "api")
 	if err != nil {
 		return err
@@ -169,6 +176,10 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		Limits: api.Limits{PerMinute: cfg.RateLimit, ExpensivePerMinute: cfg.ExpensiveRateLimit,
 			StreamsPerUser: cfg.MaxStreamsPerUser, DailySendQuota: cfg.DailySendQuota, SearchContacts: cfg.SearchMaxContacts},
 	}
+	if codec != nil { // a nil *Codec in the interface would not read as none
+		srv.PayloadCodec = codec
+	}
+	srv.TemporalWebOrigins = cfg.TemporalWebOrigins
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	public := srv.Handler()
 	if cfg.APIInternalAddr == "" {

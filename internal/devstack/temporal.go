@@ -43,6 +43,9 @@ type TemporalOptions struct {
 	Port int
 	// UIPort serves the web UI; 0 runs headless.
 	UIPort int
+	// UICodecEndpoint is the codec server the web UI decodes payloads through (e.g.
+	// the api's http://127.0.0.1:8080/codec); "" for none.
+	UICodecEndpoint string
 	// Namespace is created at start (default "default").
 	Namespace string
 	// SearchAttributes maps custom search attribute names to their types:
@@ -204,6 +207,9 @@ func temporalArgs(o TemporalOptions, port int) []string {
 	args := []string{"server", "start-dev", "--ip", temporalHost, "--port", strconv.Itoa(port)}
 	if o.UIPort != 0 {
 		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
+		if o.UICodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 	} else {
 		args = append(args, "--headless")
 	}

@@ -196,3 +196,15 @@ func TestTemporalArgsPragmas(t *testing.T) {
 		t.Fatalf("in-memory server got pragmas: %q", mem)
 	}
 }
+
+// The web UI is pointed at the codec server only when there is a web UI.
+func TestTemporalArgsUICodecEndpoint(t *testing.T) {
+	args := strings.Join(temporalArgs(TemporalOptions{Namespace: "default", UIPort: 8233, UICodecEndpoint: "http://127.0.0.1:8080/codec"}, 7233), " ")
+	if !strings.Contains(args, "--ui-port 8233 --ui-codec-endpoint http://127.0.0.1:8080/codec") {
+		t.Errorf("args %q lack the UI's codec endpoint", args)
+	}
+	headless := strings.Join(temporalArgs(TemporalOptions{Namespace: "default", UICodecEndpoint: "http://127.0.0.1:8080/codec"}, 7233), " ")
+	if strings.Contains(headless, "codec") {
+		t.Errorf("headless server got a UI codec endpoint: %q", headless)
+	}
+}

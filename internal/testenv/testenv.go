@@ -48,6 +48,13 @@ import (
 	"github.com/textdesk/textdesk/internal/devstack"
 )
 
+// PayloadKeys is the payload key list (TEXTDESK_PAYLOAD_KEYS) tests run textdesk with,
+// so that integration tests go through the payload codec as production does. Tests
+// only: this key is in the repository. Histories recorded by the tests (e2e's
+// TEXTDESK_RECORD_HISTORIES) are encrypted under it, and the replay test reads them
+// with it.
+const PayloadKeys = "test-only:dGV4dGRlc2stdGVzdC1vbmx5LXBheWxvYWQta2V5ISE="
+
 // Env is the set of servers for one test binary.
 type Env struct {
 	DatabaseURL     string

@@ -39,8 +39,11 @@ const (
 	AuthToken  = "loadgenAuthToken000000000000000"
 	// CallerKey signs workflow updates' callers (TEXTDESK_CALLER_KEY); harness-only.
 	CallerKey = "loadgen-only-caller-key-not-a-secret-0123"
-	TaskQueue = "textdesk-bench"
-	Namespace = "default"
+	// PayloadKeys encrypts what the product writes to Temporal (TEXTDESK_PAYLOAD_KEYS),
+	// so the harness measures the codec too; harness-only.
+	PayloadKeys = "loadgen-only:bG9hZGdlbi1vbmx5LXBheWxvYWQta2V5LTAxMjM0NTY="
+	TaskQueue   = "textdesk-bench"
+	Namespace   = "default"
 )
 
 // Options configures Start.
@@ -75,8 +78,11 @@ type Stack struct {
 	DatabaseURL         string        // the product's, with DatabaseQuery
 	Store               *store.Store  // setup only
 	DB                  *pgxpool.Pool // the harness's own reads (checks, completion)
-	Client              client.Client // Temporal, for the baseline and task-queue stats
-	env                 []string
+	// Client is Temporal, for the baseline and task-queue stats. It has no payload codec:
+	// the baseline's workflow is plain (it measures Temporal without textdesk), and the
+	// stats and history sizes read no payload.
+	Client client.Client
+	env    []string
 }
 
 // Start brings up the whole stack; on error, whatever started is stopped.
@@ -135,6 +141,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"TWILIO_ACCOUNT_SID="+AccountSID,
 		"TWILIO_AUTH_TOKEN="+AuthToken,
 		"TEXTDESK_CALLER_KEY="+CallerKey,
+		"TEXTDESK_PAYLOAD_KEYS="+PayloadKeys,
 		"LOG_LEVEL=warn",
 		"WORKER_METRICS_ADDR=", // a worker restarted while the old one's port lingers must not fail
 		// The harness measures the engine at saturation: its floods of new senders, sends
