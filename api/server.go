@@ -193,5 +193,5 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/users/{id}/tokens", s.listTokens)
 		r.Delete("/users/{id}/tokens/{token_id}", s.revokeToken)
 	})
-	return r
+	return traced(r)
 }

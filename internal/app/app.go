@@ -36,11 +36,16 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 
 // dialTemporal connects to Temporal with the SDK's metrics going to metrics (nil: none).
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
+	interceptors, err := telemetry.TemporalInterceptors() // tracing, when on
+	if err != nil {
+		return nil, err
+	}
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal")),
 		MetricsHandler: metrics,
+		Interceptors:   interceptors,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -62,7 +67,11 @@ type connection struct {
 // connect opens a connection for process ("api" or "worker", the process label of
 // its Temporal metrics).
 func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process string) (*connection, error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	var opts []store.Option
+	if telemetry.TracingOn() {
+		opts = append(opts, store.WithTracing())
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +101,11 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	if err := cfg.Require("DATABASE_URL", "TWILIO_AUTH_TOKEN", "TEXTDESK_CALLER_KEY"); err != nil {
 		return err
 	}
+	stopTracing, err := startTracing(ctx, cfg, "api")
+	if err != nil {
+		return err
+	}
+	defer stopTracing(log)
 	conn, err := connect(ctx, cfg, log, "api")
 	if err != nil {
 		return err
@@ -145,11 +159,17 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		return err
 	}
 	workflows.SetCallerKey([]byte(cfg.CallerKey))
+	stopTracing, err := startTracing(ctx, cfg, "worker")
+	if err != nil {
+		return err
+	}
+	defer stopTracing(log)
 	conn, err := connect(ctx, cfg, log, "worker")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	conn.metrics.MustRegister(activities.Collectors()...)
 	st, tc, d := conn.store, conn.temporal, conn.dispatch
 
 	acts := &activities.Activities{
@@ -209,13 +229,30 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	return <-metricsDone
 }
 
+// startTracing starts exporting spans when cfg configures OTLP (telemetry.StartTracing)
+// and returns what flushes them at the end, bounded by 5 s: ctx is done by then.
+func startTracing(ctx context.Context, cfg config.Config, process string) (stop func(*slog.Logger), err error) {
+	shutdown, err := telemetry.StartTracing(ctx, telemetry.TracingOptions{
+		Enabled: cfg.TracingEnabled(), ServiceName: cmp.Or(cfg.OTelServiceName, "textdesk-"+process)})
+	if err != nil {
+		return nil, err
+	}
+	return func(log *slog.Logger) {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(flush); err != nil {
+			log.Warn("flushing traces", "error", err)
+		}
+	}, nil
+}
+
 // releaseParked hands texts parked by the intake limit to their conversations, every
 // interval until ctx is done (dispatch.ReleaseParked). The parked rows are the durable
 // queue: a worker that dies mid-way leaves them for the next pass, of any worker.
 func releaseParked(ctx context.Context, d *dispatch.Dispatcher, interval time.Duration, log *slog.Logger) {
 	for {
 		if n, err := d.ReleaseParked(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("releasing parked texts", "err", err)
+			log.Warn("releasing parked texts", "error", err)
 		} else if n > 0 {
 			log.Info("released parked texts", "released", n)
 		}
@@ -238,7 +275,7 @@ func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval 
 			total += n
 			if err != nil {
 				if ctx.Err() == nil {
-					log.Warn("pruning agent events", "err", err)
+					log.Warn("pruning agent events", "error", err)
 				}
 				break
 			}
@@ -251,7 +288,7 @@ func pruneAgentEvents(ctx context.Context, st *store.Store, retention, interval 
 		}
 		// Ended sessions, spent set-password links and old sign-in failures go too.
 		if n, err := st.PruneAuth(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("pruning ended sessions", "err", err)
+			log.Warn("pruning ended sessions", "error", err)
 		} else if n > 0 {
 			log.Info("pruned ended sessions, spent links and old sign-in failures", "deleted", n)
 		}
