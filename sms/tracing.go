@@ -10,6 +10,7 @@ import (
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -64,7 +65,12 @@ func tracedTransport() http.RoundTripper {
 		return nil
 	}
 	return headerContext{otelhttp.NewTransport(http.DefaultTransport,
+		// Explicitly: otherwise otelhttp takes the provider of the parent span, which
+		// for a span context read from headers is a no-op one.
+		otelhttp.WithTracerProvider(otel.GetTracerProvider()),
 		otelhttp.WithPropagators(telemetry.Propagator()),
+		// Only calls made on behalf of a traced activity (API): no orphan root spans.
+		otelhttp.WithFilter(func(r *http.Request) bool { return trace.SpanContextFromContext(r.Context()).IsValid() }),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 			return "twilio " + r.Method + " " + sidPattern.ReplaceAllString(r.URL.Path, "{${1}Sid}")
 		}),

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -107,7 +108,7 @@ func Traceparent(ctx context.Context) string {
 func Tracer() trace.Tracer { return otel.Tracer("github.com/textdesk/textdesk") }
 
 // redactor takes phone numbers out of the URL attributes the HTTP instrumentation
-// records, before any exporter sees the span: a query string (Twilio's message list is
+// records, before any exporter sees the span (OnEnd): a query string (Twilio's message list is
 // filtered by To and From; GET /v1/contacts?q= searches by number) is dropped whole,
 // and long digit runs in a path (/v1/teams/{id}/numbers/{number}) are masked. Span
 // names never hold raw paths (api names spans by route pattern), and pgx spans carry
@@ -125,23 +126,44 @@ var (
 
 const redacted = "REDACTED"
 
-func (r redactor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
-	var fix []attribute.KeyValue
-	for _, kv := range s.Attributes() {
+// OnEnd hands sp on with the URL attributes redacted. At the end, not the start:
+// otelhttp's client sets url.full after starting the span.
+func (r redactor) OnEnd(sp sdktrace.ReadOnlySpan) {
+	attrs := sp.Attributes()
+	var out []attribute.KeyValue
+	for i, kv := range attrs {
+		v := kv.Value.AsString()
 		switch kv.Key {
 		case urlFull:
-			fix = append(fix, urlFull.String(redactURL(kv.Value.AsString())))
+			v = redactURL(v)
 		case urlQuery:
-			fix = append(fix, urlQuery.String(redacted))
+			v = redacted
 		case urlPath:
-			fix = append(fix, urlPath.String(digitRun.ReplaceAllString(kv.Value.AsString(), redacted)))
+			v = digitRun.ReplaceAllString(v, redacted)
+		default:
+			continue
 		}
+		if v == kv.Value.AsString() {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(attrs)
+		}
+		out[i] = kv.Key.String(v)
 	}
-	if len(fix) > 0 {
-		s.SetAttributes(fix...) // a key set again replaces its value
+	if out != nil {
+		sp = redactedSpan{sp, out}
 	}
-	r.SpanProcessor.OnStart(ctx, s)
+	r.SpanProcessor.OnEnd(sp)
 }
+
+// redactedSpan is a finished span with other attributes.
+type redactedSpan struct {
+	sdktrace.ReadOnlySpan
+	attrs []attribute.KeyValue
+}
+
+func (s redactedSpan) Attributes() []attribute.KeyValue { return s.attrs }
 
 // redactURL drops the query and masks digit runs in the path of a URL.
 func redactURL(raw string) string {
