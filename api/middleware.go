@@ -79,7 +79,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		log := s.Log.With("request_id", middleware.GetReqID(r.Context()))
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), loggerKey, log)))
-		took, route := time.Since(start), chi.RouteContext(r.Context()).RoutePattern()
+		took, route := time.Since(start), s.routeOf(r)
 		observeRequest(route, r.Method, ww.Status(), took)
 		if span := trace.SpanFromContext(r.Context()); span.IsRecording() && route != "" {
 			span.SetName(r.Method + " " + route)
@@ -89,6 +89,19 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		log.InfoContext(r.Context(), "http", "method", r.Method, "route", route, "path", redactPath(r.URL.Path),
 			"status", ww.Status(), "took", took)
 	})
+}
+
+// routeOf is the pattern of the route r took. A request a group's middleware answered
+// (no credential, a bad webhook signature) got no further than the group ("/v1/*"):
+// its route is looked up, so that it is counted under the route it asked for.
+func (s *Server) routeOf(r *http.Request) string {
+	route := chi.RouteContext(r.Context()).RoutePattern()
+	if strings.HasSuffix(route, "/*") && s.router != nil {
+		if full := s.router.Find(chi.NewRouteContext(), r.Method, r.URL.Path); full != "" {
+			route = full
+		}
+	}
+	return route
 }
 
 // traced wraps the router in OpenTelemetry's HTTP server instrumentation when tracing

@@ -62,6 +62,7 @@ type Server struct {
 	hub     *eventHub
 	creds   *credWatch
 	console *console
+	router  *chi.Mux // routeOf
 }
 
 // InternalHandler serves what only operators and their tools may read, on the
@@ -86,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	s.creds = &credWatch{store: s.Store, log: s.Log, idle: s.sessionIdle(), interval: cmp.Or(s.CredentialCheck, 2*time.Second)}
 
 	r := chi.NewRouter()
+	s.router = r
 	r.Use(requestIDs, s.logRequests, s.recoverPanics, capBodies)
 	// Unmatched GETs outside the API's namespaces are the console's (console.go).
 	s.console = newConsole(s.Console)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/internal/devstack"
 	"github.com/textdesk/textdesk/internal/telemetry"
 )
 
@@ -23,16 +26,25 @@ import (
 // scheduling the send, the send activity, its queries and the Twilio HTTP call. The
 // status callback Twilio sends later is its own trace (Twilio calls back outside any
 // trace), named by route, carrying the message id, and linked to the send. No span
-// name or attribute holds the customer's number.
+// name or attribute holds the customer's number. The same text shows in the api's HTTP
+// metrics (by route) and the worker's send metrics.
 func TestTraceFollowsATextToTwilio(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
 	tp := telemetry.NewTracerProvider(sdktrace.NewSimpleSpanProcessor(spans))
-	otel.SetTracerProvider(tp) // before the stack starts: api and worker instrument only then
-	t.Cleanup(func() {         // runs after the stack's cleanup (registered later)
+	// Before the stack starts: api and worker instrument only when tracing is on. The
+	// cleanup runs after the stack's (registered later).
+	otel.SetTracerProvider(tp)
+	t.Cleanup(func() {
 		otel.SetTracerProvider(noop.NewTracerProvider())
 		_ = tp.Shutdown(context.Background())
 	})
-	s := startStack(t, false, "We are closed; an agent will answer in the morning.") // chat off: the auto-response goes out
+	// Chat off: the auto-response goes out.
+	port, err := devstack.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startStackWith(t, stackOptions{autoResponse: "We are closed; an agent will answer in the morning.",
+		configure: func(c *config.Config) { c.WorkerMetricsAddr = fmt.Sprintf("127.0.0.1:%d", port) }})
 	defer func() { // a failure shows what was traced
 		if t.Failed() {
 			for _, sp := range spans.GetSpans().Snapshots() {
@@ -133,6 +145,26 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 			if strings.Contains(kv.Value.Emit(), digits) {
 				t.Errorf("span %q attribute %s=%q holds the customer's number", sp.Name(), kv.Key, kv.Value.Emit())
 			}
+		}
+	}
+
+	// Metrics: by route pattern, never by path or number.
+	api := scrapeMetrics(t, s.internalURL+"/metrics")
+	for _, route := range []string{"/webhooks/twilio/messages", "/webhooks/twilio/status"} {
+		if !hasSeries(api, "textdesk_http_request_duration_seconds_count", `route="`+route+`"`, `method="POST"`, `status="2xx"`) {
+			t.Errorf("api /metrics: no POST %s 2xx requests", route)
+		}
+	}
+	if _, ok := api["textdesk_event_streams_open"]; !ok {
+		t.Error("api /metrics: no textdesk_event_streams_open")
+	}
+	worker := scrapeMetrics(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if !hasSeries(worker, "textdesk_sms_sends_total", `outcome="sent"`, `reason="created"`) {
+		t.Error("worker /metrics: the auto-response is not counted as sent")
+	}
+	for k := range api {
+		if strings.Contains(k, digits) {
+			t.Errorf("api series %s holds the customer's number", k)
 		}
 	}
 }
