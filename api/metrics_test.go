@@ -138,7 +138,7 @@ func TestHTTPRequestMetrics(t *testing.T) {
 	for _, r := range []*http.Request{
 		httptest.NewRequest(http.MethodGet, "/healthz", nil),
 		httptest.NewRequest(http.MethodPost, "/webhooks/twilio/status", strings.NewReader("MessageSid=SM1")), // unsigned: 403
-		httptest.NewRequest(http.MethodDelete, "/v1/teams/t1/numbers/+14155550123", nil),                      // no credential
+		httptest.NewRequest(http.MethodDelete, "/v1/teams/t1/numbers/+14155550123", nil),                     // no credential
 		httptest.NewRequest("BREW", "/healthz", nil),
 	} {
 		h.ServeHTTP(httptest.NewRecorder(), r)
