@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/textdesk/textdesk/conversation"
+	"github.com/textdesk/textdesk/internal/telemetry"
 	"github.com/textdesk/textdesk/sms"
 	"github.com/textdesk/textdesk/store"
 )
@@ -106,15 +107,15 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 	remaining := validity - a.now().Sub(m.CreatedAt)
 	switch {
 	case m.ContactBlocked:
-		return a.fail(ctx, messageID, 0, "not sent: the contact is blocked")
+		return a.refuse(ctx, messageID, "blocked", "not sent: the contact is blocked")
 	case m.ContactOptedOut:
-		return a.fail(ctx, messageID, 0, "not sent: "+store.OptedOutReason(m.ConsentReason))
+		return a.refuse(ctx, messageID, "opted_out", "not sent: "+store.OptedOutReason(m.ConsentReason))
 	case !strings.HasPrefix(m.To, "+"):
 		// A short code or an alphanumeric sender id: its texts are kept, but it cannot
 		// receive one.
-		return a.fail(ctx, messageID, 0, "not sent: "+m.To+" is not a phone number (a short code or a sender name) and cannot receive texts")
+		return a.refuse(ctx, messageID, "not_a_phone", "not sent: "+m.To+" is not a phone number (a short code or a sender name) and cannot receive texts")
 	case remaining <= 0:
-		return a.fail(ctx, messageID, 0, fmt.Sprintf(
+		return a.refuse(ctx, messageID, "stale", fmt.Sprintf(
 			"not sent: it could not be handed to Twilio within %s of being written, and would have arrived stale", validity))
 	}
 
@@ -149,14 +150,16 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 	params := &openapi.CreateMessageParams{}
 	params.SetTo(m.To).SetFrom(m.From).SetBody(m.Body)
 	params.SetValidityPeriod(validitySeconds(remaining))
-	if cb := a.statusCallback(messageID); cb != "" {
+	if cb := a.statusCallback(ctx, messageID); cb != "" {
 		params.SetStatusCallback(cb)
 	}
-	// twilio-go takes no context; its HTTP client's timeout bounds the call instead.
-	resp, err := a.Twilio.Api.CreateMessage(params)
+	// twilio-go takes no context; its HTTP client's timeout bounds the call instead
+	// (sms.API carries the trace to it).
+	resp, err := sms.API(ctx, a.Twilio).CreateMessage(params)
 	if err != nil {
 		f := sms.Classify(err)
 		if !f.Permanent {
+			countSend("retried", retryReason(f), f.Code)
 			return SendResult{}, fmt.Errorf("send message %s to Twilio (retried): %s: %w", messageID, f.Reason, err)
 		}
 		if f.OptedOut {
@@ -164,9 +167,14 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 				return SendResult{}, temporalError(err)
 			}
 		}
+		countSend("failed", "twilio", f.Code)
 		return a.fail(ctx, messageID, f.Code, "not sent: "+f.Reason)
 	}
-	return a.handedOff(ctx, messageID, resp)
+	res, err := a.handedOff(ctx, messageID, resp)
+	if err == nil {
+		countSend("sent", "created", 0)
+	}
+	return res, err
 }
 
 // adopt stores the SID of the Twilio message a reconciliation found, or fails the
@@ -175,7 +183,11 @@ func (a *Activities) adopt(ctx context.Context, messageID string, found *openapi
 	if err != nil {
 		return SendResult{}, fmt.Errorf("message %s: an earlier attempt may have reached Twilio, and listing Twilio's messages failed: %w", messageID, err)
 	}
-	return a.handedOff(ctx, messageID, found)
+	res, err := a.handedOff(ctx, messageID, found)
+	if err == nil {
+		countSend("sent", "reconciled", 0)
+	}
+	return res, err
 }
 
 // rateLimited defers an attempt until its slot: Temporal retries it after wait, and the
@@ -215,6 +227,20 @@ func (a *Activities) stored(ctx context.Context, messageID string) (SendResult, 
 	return SendResult{SID: deref(m.TwilioSID), Status: m.Status, Reason: deref(m.ErrorMessage)}, nil
 }
 
+// retryReason: Twilio answered with an error that may pass, or did not answer.
+func retryReason(f sms.Failure) string {
+	if f.HTTPStatus == 0 {
+		return "no_answer"
+	}
+	return "twilio"
+}
+
+// refuse fails a message textdesk does not hand to Twilio, counted under reason.
+func (a *Activities) refuse(ctx context.Context, messageID, reason, message string) (SendResult, error) {
+	countSend("refused", reason, 0)
+	return a.fail(ctx, messageID, 0, message)
+}
+
 func (a *Activities) fail(ctx context.Context, messageID string, code int, reason string) (SendResult, error) {
 	if err := a.Store.MarkFailed(ctx, messageID, code, reason); err != nil {
 		return SendResult{}, temporalError(err)
@@ -227,7 +253,7 @@ func (a *Activities) fail(ctx context.Context, messageID string, code int, reaso
 // another of our messages; the oldest such message wins. Twilio's DateSent filter is
 // not used on purpose: a message still queued at Twilio has no DateSent yet.
 func (a *Activities) reconcile(ctx context.Context, m store.OutboundToSend) (*openapi.ApiV2010Message, error) {
-	list, err := a.Twilio.Api.ListMessage((&openapi.ListMessageParams{}).
+	list, err := sms.API(ctx, a.Twilio).ListMessage((&openapi.ListMessageParams{}).
 		SetTo(m.To).SetFrom(m.From).SetPageSize(50).SetLimit(reconcileLimit))
 	if err != nil {
 		return nil, err
@@ -265,7 +291,7 @@ func (a *Activities) reconcile(ctx context.Context, m store.OutboundToSend) (*op
 
 // statusCallback is the status callback URL for a message: it names the message, so a
 // callback can find a message whose SID was not stored yet.
-func (a *Activities) statusCallback(messageID string) string {
+func (a *Activities) statusCallback(ctx context.Context, messageID string) string {
 	if a.StatusCallbackURL == "" {
 		return ""
 	}
@@ -275,6 +301,9 @@ func (a *Activities) statusCallback(messageID string) string {
 	}
 	q := u.Query()
 	q.Set("mid", messageID)
+	if tp := telemetry.Traceparent(ctx); tp != "" {
+		q.Set("tp", tp) // the status callback's span links back to this send
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

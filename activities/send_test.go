@@ -26,14 +26,14 @@ func TestRateLimitedErrorIsRetriedAtTheSlot(t *testing.T) {
 
 func TestStatusCallbackNamesTheMessage(t *testing.T) {
 	a := &Activities{StatusCallbackURL: "https://td.example.com/webhooks/twilio/status"}
-	if got := a.statusCallback("0b8f5d2c-1c3e-4d77-8f0e-3a6c1d9e2b44"); got != "https://td.example.com/webhooks/twilio/status?mid=0b8f5d2c-1c3e-4d77-8f0e-3a6c1d9e2b44" {
+	if got := a.statusCallback(context.Background(), "0b8f5d2c-1c3e-4d77-8f0e-3a6c1d9e2b44"); got != "https://td.example.com/webhooks/twilio/status?mid=0b8f5d2c-1c3e-4d77-8f0e-3a6c1d9e2b44" {
 		t.Errorf("statusCallback = %s", got)
 	}
 	a.StatusCallbackURL = "https://td.example.com/status?tenant=a"
-	if got := a.statusCallback("m1"); got != "https://td.example.com/status?mid=m1&tenant=a" {
+	if got := a.statusCallback(context.Background(), "m1"); got != "https://td.example.com/status?mid=m1&tenant=a" {
 		t.Errorf("with a query: %s", got)
 	}
-	if got := (&Activities{}).statusCallback("m1"); got != "" {
+	if got := (&Activities{}).statusCallback(context.Background(), "m1"); got != "" {
 		t.Errorf("no callback URL: %q", got)
 	}
 }

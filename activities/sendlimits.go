@@ -30,7 +30,7 @@ func (a *Activities) checkLimits(ctx context.Context, m store.OutboundToSend) (S
 		region = phonenumbers.GetRegionCodeForNumber(num)
 	}
 	if !slices.Contains(allow.Regions, region) {
-		res, err := a.fail(ctx, m.ID, 0, fmt.Sprintf("not sent: the team may not text numbers of %s (allowed destination countries: %s)",
+		res, err := a.refuse(ctx, m.ID, "region", fmt.Sprintf("not sent: the team may not text numbers of %s (allowed destination countries: %s)",
 			region, strings.Join(allow.Regions, ", ")))
 		return res, true, err
 	}
@@ -43,7 +43,7 @@ func (a *Activities) checkLimits(ctx context.Context, m store.OutboundToSend) (S
 		return SendResult{}, false, temporalError(err)
 	}
 	if !ok {
-		res, err := a.fail(ctx, m.ID, 0, fmt.Sprintf("not sent: the team has sent its daily quota of %d messages today (UTC)", quota))
+		res, err := a.refuse(ctx, m.ID, "quota", fmt.Sprintf("not sent: the team has sent its daily quota of %d messages today (UTC)", quota))
 		return res, true, err
 	}
 	return SendResult{}, false, nil

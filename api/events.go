@@ -55,6 +55,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unsubscribe()
+	eventStreamsOpen.Inc()
+	defer eventStreamsOpen.Dec()
 	// The stream ends within CredentialCheck once the caller's credential stops holding.
 	ctx, end := context.WithCancel(r.Context())
 	defer end()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,7 +14,7 @@ import (
 	"github.com/textdesk/textdesk/store"
 )
 
-// Counters of the API process, served at GET /metrics (with the Go runtime, process,
+// Metrics of the API process, served at GET /metrics (with the Go runtime, process,
 // Temporal SDK and team metrics of the server's registry).
 var (
 	webhooksRefused = newCounter("textdesk_webhooks_refused_total",
@@ -25,7 +26,49 @@ var (
 	statusCallbacks = newCounter("textdesk_status_callbacks_total",
 		"Twilio status callbacks by outcome: applied, stale (an older status), unknown_message, unhandled_status.", "outcome",
 		"applied", "stale", "unknown_message", "unhandled_status")
+
+	// httpRequests: its _count is the request count; route is the chi route pattern
+	// (never the raw path, which may hold a phone number or a secret), so the series
+	// stay as few as the routes.
+	httpRequests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "textdesk_http_request_duration_seconds",
+		Help:    "Time to answer an HTTP request of the public API (event streams: how long the stream stayed open), by route pattern, method and status class (2xx, 4xx...); _count is the number of requests.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"route", "method", "status"})
+	eventStreamsOpen = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "textdesk_event_streams_open",
+		Help: "Event streams (GET /v1/events) this api process is serving now.",
+	})
 )
+
+// observeRequest records one answered request in httpRequests. route "" (no route
+// matched: the console's files and 404s) is recorded as "unmatched".
+func observeRequest(route, method string, status int, took time.Duration) {
+	if route == "" {
+		route = "unmatched"
+	}
+	httpRequests.WithLabelValues(route, knownMethod(method), statusClass(status)).Observe(took.Seconds())
+}
+
+// knownMethod bounds the method label: a client can send any token as a method.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// statusClass is "2xx" for 200..299 and so on; a handler that wrote nothing answered 200.
+func statusClass(code int) string {
+	if code == 0 {
+		code = http.StatusOK
+	}
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code/100) + "xx"
+}
 
 // counter is a counter with one label.
 type counter struct{ *prometheus.CounterVec }
@@ -48,7 +91,7 @@ func (s *Server) metricsHandler() http.Handler {
 	if s.Metrics == nil {
 		s.Metrics = telemetry.NewRegistry()
 	}
-	cs := []prometheus.Collector{webhooksRefused, webhooksVerified, statusCallbacks}
+	cs := []prometheus.Collector{webhooksRefused, webhooksVerified, statusCallbacks, httpRequests, eventStreamsOpen}
 	if s.Store != nil {
 		cs = append(cs, &teamCollector{gauges: s.Store.TeamGauges, log: s.Log.With("component", "metrics"), timeout: 2 * time.Second})
 	}

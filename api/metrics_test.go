@@ -129,3 +129,34 @@ func TestMetricsNotOnPublicRouter(t *testing.T) {
 		t.Errorf("public GET /metrics: %d; want 404", rec.Code)
 	}
 }
+
+// Requests are counted and timed by route pattern, method and status class: a path
+// holding a phone number or a made-up method adds no series of its own.
+func TestHTTPRequestMetrics(t *testing.T) {
+	s := &Server{Log: slog.New(slog.DiscardHandler)}
+	h := s.Handler()
+	for _, r := range []*http.Request{
+		httptest.NewRequest(http.MethodGet, "/healthz", nil),
+		httptest.NewRequest(http.MethodPost, "/webhooks/twilio/status", strings.NewReader("MessageSid=SM1")), // unsigned: 403
+		httptest.NewRequest(http.MethodDelete, "/v1/teams/t1/numbers/+14155550123", nil),                     // no credential
+		httptest.NewRequest("BREW", "/healthz", nil),
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	out := scrape(t, s.InternalHandler())
+	for _, want := range []string{
+		"# TYPE textdesk_http_request_duration_seconds histogram\n",
+		`textdesk_http_request_duration_seconds_count{method="GET",route="/healthz",status="2xx"} `,
+		`textdesk_http_request_duration_seconds_count{method="POST",route="/webhooks/twilio/status",status="4xx"} `,
+		`textdesk_http_request_duration_seconds_count{method="DELETE",route="/v1/teams/{id}/numbers/{number}",status="4xx"} `,
+		`textdesk_http_request_duration_seconds_count{method="OTHER",route="unmatched",status="4xx"} `,
+		"# TYPE textdesk_event_streams_open gauge\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "4155550123") || strings.Contains(out, "BREW") {
+		t.Errorf("/metrics holds a raw path or method:\n%s", out)
+	}
+}

@@ -73,6 +73,7 @@ type Server struct {
 	hub     *eventHub
 	creds   *credWatch
 	console *console
+	router  *chi.Mux // routeOf
 }
 
 // InternalHandler serves what only operators and their tools may read, on the
@@ -97,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	s.creds = &credWatch{store: s.Store, log: s.Log, idle: s.sessionIdle(), interval: cmp.Or(s.CredentialCheck, 2*time.Second)}
 
 	r := chi.NewRouter()
+	s.router = r
 	r.Use(requestIDs, s.logRequests, s.recoverPanics, capBodies)
 	// Unmatched GETs outside the API's namespaces are the console's (console.go).
 	s.console = newConsole(s.Console)
@@ -207,5 +209,5 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/users/{id}/tokens", s.listTokens)
 		r.Delete("/users/{id}/tokens/{token_id}", s.revokeToken)
 	})
-	return r
+	return traced(r)
 }

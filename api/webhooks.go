@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/twilio/twilio-go/client"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/textdesk/textdesk/conversation"
 	"github.com/textdesk/textdesk/phone"
@@ -302,6 +303,7 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "MessageSid is required"))
 		return
 	}
+	annotate(r, attribute.String("twilio.message_sid", sid))
 	to, err := ourNumber(f.Get("To"))
 	if err != nil {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "To: %s", err))
@@ -314,7 +316,7 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	from, err := inboundSender(f.Get("From"), team.DefaultRegion)
 	if err != nil {
-		loggerFrom(r).Warn("inbound message refused: no From", "MessageSid", sid, "error", err)
+		loggerFrom(r).Warn("inbound message refused: no From", "message_sid", sid, "error", err)
 		writeError(w, r, err)
 		return
 	}
@@ -325,7 +327,7 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, err)
 			return
 		}
-		loggerFrom(r).Info("inbound message already stored; webhook retry ignored", "MessageSid", sid)
+		loggerFrom(r).Info("inbound message already stored; webhook retry ignored", "message_sid", sid)
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(emptyTwiML))
@@ -359,12 +361,12 @@ func (s *Server) inboundMessage(w http.ResponseWriter, r *http.Request) {
 	// parked rather than handed to a workflow (dispatch/intake.go).
 	parked, err := s.Dispatch.Receive(ctx, team, contact, sig)
 	if err != nil {
-		loggerFrom(r).Error("inbound message not handed to workflow", "MessageSid", sid, "error", err)
+		loggerFrom(r).Error("inbound message not handed to workflow", "message_sid", sid, "error", err)
 		writeError(w, r, err)
 		return
 	}
 	if parked != "" {
-		loggerFrom(r).Info("inbound message parked", "MessageSid", sid, "reason", parked)
+		loggerFrom(r).Info("inbound message parked", "message_sid", sid, "reason", parked)
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
@@ -418,7 +420,7 @@ func (s *Server) teamFor(r *http.Request, number, serviceSid string) (store.Team
 			if err := s.Store.AddTeamNumber(ctx, team.ID, number); err != nil {
 				return store.Team{}, err
 			}
-			loggerFrom(r).Info("number of a messaging service joined its team", "number", number, "MessagingServiceSid", serviceSid, "team", team.ID)
+			loggerFrom(r).Info("number of a messaging service joined its team", "number", number, "messaging_service_sid", serviceSid, "team_id", team.ID)
 			return s.Store.TeamByNumber(ctx, number)
 		}
 		if conversation.ErrorCode(err) != conversation.ENotFound {
@@ -470,6 +472,7 @@ func parseMedia(f url.Values) ([]store.Media, error) {
 // id (mid), which attaches the SID to a message whose send stored none yet.
 func (s *Server) statusCallback(w http.ResponseWriter, r *http.Request) {
 	sid, status := r.PostForm.Get("MessageSid"), r.PostForm.Get("MessageStatus")
+	annotateStatusCallback(r, sid, status)
 	if sid == "" || status == "" {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, "MessageSid and MessageStatus are required"))
 		return
@@ -477,7 +480,7 @@ func (s *Server) statusCallback(w http.ResponseWriter, r *http.Request) {
 	if !knownStatus[status] {
 		// Twilio adds statuses over time ("read", "accepted", ...); acknowledge them so it
 		// does not retry, but record nothing we do not understand.
-		loggerFrom(r).Info("status callback with unhandled status", "MessageSid", sid, "status", status)
+		loggerFrom(r).Info("status callback with unhandled status", "message_sid", sid, "status", status)
 		statusCallbacks.inc("unhandled_status")
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -495,7 +498,7 @@ func (s *Server) statusCallback(w http.ResponseWriter, r *http.Request) {
 	case !out.Found:
 		// Answer 2xx anyway: an unknown SID will never become known, and a 4xx/5xx would
 		// make Twilio retry forever.
-		loggerFrom(r).Warn("status callback for unknown message", "MessageSid", sid, "status", status)
+		loggerFrom(r).Warn("status callback for unknown message", "message_sid", sid, "status", status)
 		statusCallbacks.inc("unknown_message")
 	case out.Changed:
 		statusCallbacks.inc("applied")

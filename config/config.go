@@ -103,6 +103,17 @@ type Config struct {
 	EmulatorFaults string `env:"EMULATOR_FAULTS"`
 
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	// LogFormat: text (for people) or json (for log pipelines).
+	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
+
+	// OpenTelemetry tracing is on when an OTLP endpoint is set. The exporter reads
+	// these and the other OTEL_EXPORTER_OTLP_* variables (headers, TLS, timeout)
+	// itself; the SDK reads OTEL_TRACES_SAMPLER and OTEL_RESOURCE_ATTRIBUTES.
+	OTLPEndpoint       string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	OTLPTracesEndpoint string `env:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"`
+	// OTelServiceName names the process in traces (default textdesk-api, textdesk-worker).
+	OTelServiceName string `env:"OTEL_SERVICE_NAME"`
+	OTelSDKDisabled bool   `env:"OTEL_SDK_DISABLED"`
 
 	// CallerKey signs the caller of every workflow update (api) and verifies it (the
 	// worker's update validator): both must share it. Secret; at least 32 bytes.
@@ -142,6 +153,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.APIInternalAddr != "" && c.APIInternalAddr == c.APIAddr {
 		return c, fmt.Errorf("API_INTERNAL_ADDR %s must differ from API_ADDR: metrics and detailed readiness are not for the public port", c.APIInternalAddr)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("LOG_FORMAT %q must be text or json", c.LogFormat)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if _, err := url.ParseRequestURI(c.PublicURL); err != nil {
@@ -221,6 +235,12 @@ func (c *Config) loadTemporalProfile() error {
 	prof.Codec = nil
 	c.TemporalConnection = prof
 	return nil
+}
+
+// TracingEnabled reports whether spans are exported (an OTLP endpoint is set and the
+// SDK is not disabled).
+func (c Config) TracingEnabled() bool {
+	return (c.OTLPEndpoint != "" || c.OTLPTracesEndpoint != "") && !c.OTelSDKDisabled
 }
 
 // Require fails with one message naming every missing variable, so an operator fixes

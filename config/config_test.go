@@ -104,3 +104,28 @@ func TestFromEnvAPIInternalAddr(t *testing.T) {
 		t.Errorf("API_INTERNAL_ADDR = API_ADDR: %v; want a refusal naming it", err)
 	}
 }
+
+// Logs are text unless LOG_FORMAT=json; tracing is on only with an OTLP endpoint,
+// and OTEL_SDK_DISABLED turns it off again.
+func TestFromEnvLogFormatAndTracing(t *testing.T) {
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogFormat != "text" || c.TracingEnabled() {
+		t.Errorf("defaults: LOG_FORMAT %q, tracing %v", c.LogFormat, c.TracingEnabled())
+	}
+	t.Setenv("LOG_FORMAT", "yaml")
+	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), "LOG_FORMAT") {
+		t.Errorf("LOG_FORMAT=yaml: %v", err)
+	}
+	t.Setenv("LOG_FORMAT", "json")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:4318/v1/traces")
+	if c, err = FromEnv(); err != nil || c.LogFormat != "json" || !c.TracingEnabled() {
+		t.Errorf("json + traces endpoint: %v, %q, tracing %v", err, c.LogFormat, c.TracingEnabled())
+	}
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	if c, err = FromEnv(); err != nil || c.TracingEnabled() {
+		t.Errorf("OTEL_SDK_DISABLED: %v, tracing %v", err, c.TracingEnabled())
+	}
+}

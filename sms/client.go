@@ -34,7 +34,8 @@ func NewClient(cfg Config) *twilio.RestClient {
 	stock := &client.Client{
 		Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
 		HTTPClient: &http.Client{
-			Timeout: timeout,
+			Timeout:   timeout,
+			Transport: tracedTransport(),
 			// Same as twilio-go's default client: hand 3xx back untouched.
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/exaring/otelpgx"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,11 +21,31 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
+// Option changes how Open connects.
+type Option func(*pgxpool.Config)
+
+// WithTracing makes each query a span (OpenTelemetry, the global tracer provider) when
+// its context holds a span: queries outside any trace (pollers, pruning) make none.
+// Spans carry the SQL text, never its arguments: they hold phone numbers and texts.
+// Pool acquisitions are not traced (one more span per query, saying little).
+func WithTracing() Option {
+	return func(c *pgxpool.Config) {
+		c.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer())
+	}
+}
+
 // Open connects to databaseURL and checks the connection.
-func Open(ctx context.Context, databaseURL string) (*Store, error) {
-	pool, err := pgxpool.New(ctx, databaseURL)
+func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open Postgres pool: %w", err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()

@@ -16,7 +16,7 @@ import (
 func (e *Emulator) startLifecycle(m Message) {
 	steps := e.faults.lifecycle(m)
 	if !e.goBackground(func(ctx context.Context) { e.runLifecycle(ctx, m.Sid, steps) }) {
-		e.log.Warn("emulator closed; message keeps its initial status", "sid", m.Sid)
+		e.log.Warn("emulator closed; message keeps its initial status", "message_sid", m.Sid)
 	}
 }
 
@@ -95,10 +95,10 @@ func (e *Emulator) sendStatusCallback(ctx context.Context, m Message) {
 		form.Set("ErrorCode", strconv.Itoa(m.ErrorCode))
 	}
 	status, err := e.postSigned(ctx, m.StatusCallback, form)
-	log := e.log.With("sid", m.Sid, "status", m.Status, "url", m.StatusCallback)
+	log := e.log.With("message_sid", m.Sid, "status", m.Status, "url", m.StatusCallback)
 	switch {
 	case err != nil:
-		log.Warn("status callback failed", "err", err)
+		log.Warn("status callback failed", "error", err)
 	case status >= 300:
 		log.Warn("status callback rejected", "http_status", status)
 	default:

@@ -84,9 +84,9 @@ func (e *Emulator) SimulateInbound(ctx context.Context, in Inbound) (messageSid 
 			status = statuses[i]
 		}
 	}
-	log := e.log.With("sid", m.Sid, "from", m.From, "to", m.To, "copies", copies)
+	log := e.log.With("message_sid", m.Sid, "from", m.From, "to", m.To, "copies", copies)
 	if err != nil {
-		log.Warn("inbound webhook failed", "err", err)
+		log.Warn("inbound webhook failed", "error", err)
 	} else {
 		log.Info("inbound webhook delivered", "http_status", status)
 	}

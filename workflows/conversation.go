@@ -173,7 +173,7 @@ func (w *conversationWorkflow) finish(ctx workflow.Context, inbound workflow.Rec
 		}
 		err := w.db(ctx, acts.Redeliver, w.inboundMessage(sig)).Get(ctx, nil)
 		if err != nil {
-			workflow.GetLogger(ctx).Error("message to a closed conversation not redelivered", "MessageSid", sig.MessageSid, "error", err)
+			workflow.GetLogger(ctx).Error("message to a closed conversation not redelivered", "message_sid", sig.MessageSid, "error", err)
 		}
 	}
 }
@@ -234,11 +234,11 @@ func (w *conversationWorkflow) onInbound(ctx workflow.Context, sig InboundSignal
 	}
 	var rec activities.RecordInboundResult
 	if err := w.db(ctx, acts.RecordInbound, w.inboundMessage(sig)).Get(ctx, &rec); err != nil {
-		log.Error("inbound message not recorded", "MessageSid", sig.MessageSid, "error", err)
+		log.Error("inbound message not recorded", "message_sid", sig.MessageSid, "error", err)
 		return
 	}
 	if rec.Duplicate {
-		log.Info("duplicate inbound webhook ignored", "MessageSid", sig.MessageSid)
+		log.Info("duplicate inbound webhook ignored", "message_sid", sig.MessageSid)
 		return
 	}
 	w.applyLogged(ctx, conversation.InboundReceived{

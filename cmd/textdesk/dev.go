@@ -99,7 +99,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 
 	if os.Getenv("TEMPORAL_ADDRESS") != "" || temporalAlreadyUp(ctx, cfg) {
-		log.Info("using running Temporal server", "address", cfg.TemporalAddress)
+		log.Info("using running Temporal server", "addr", cfg.TemporalAddress)
 		if err := devstack.EnsureSearchAttributes(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
 			return err
 		}

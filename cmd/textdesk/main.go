@@ -21,11 +21,11 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/internal/app"
+	"github.com/textdesk/textdesk/internal/telemetry"
 )
 
 const usage = `usage: textdesk <command>
@@ -83,7 +83,10 @@ func run(ctx context.Context, cmd string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
 	switch cmd {
 	case "api":
 		return app.RunAPI(ctx, cfg, log, nil)
@@ -101,10 +104,8 @@ func run(ctx context.Context, cmd string) error {
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+// newLogger logs to stderr in LOG_FORMAT at LOG_LEVEL, with trace ids on records
+// logged inside a traced request or activity.
+func newLogger(cfg config.Config) (*slog.Logger, error) {
+	return telemetry.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 }

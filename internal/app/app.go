@@ -79,6 +79,9 @@ func temporalOptions(cfg config.Config, log *slog.Logger, metrics client.Metrics
 	}
 	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal"))
 	opts.MetricsHandler = metrics
+	if opts.Interceptors, err = telemetry.TemporalInterceptors(); err != nil { // tracing, when on
+		return client.Options{}, err
+	}
 	if err := EncryptPayloads(cfg, &opts); err != nil {
 		return client.Options{}, err
 	}
@@ -115,7 +118,11 @@ type connection struct {
 // connect opens a connection for process ("api" or "worker", the process label of
 // its Temporal metrics).
 func connect(ctx context.Context, cfg config.Config, log *slog.Logger, process string) (*connection, error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	var opts []store.Option
+	if telemetry.TracingOn() {
+		opts = append(opts, store.WithTracing())
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +156,11 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 	if err != nil {
 		return err
 	}
+	stopTracing, err := startTracing(ctx, cfg, "api")
+	if err != nil {
+		return err
+	}
+	defer stopTracing(log)
 	conn, err := connect(ctx, cfg, log, "api")
 	if err != nil {
 		return err
@@ -214,11 +226,17 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 		return err
 	}
 	workflows.SetCallerKey([]byte(cfg.CallerKey))
+	stopTracing, err := startTracing(ctx, cfg, "worker")
+	if err != nil {
+		return err
+	}
+	defer stopTracing(log)
 	conn, err := connect(ctx, cfg, log, "worker")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	conn.metrics.MustRegister(activities.Collectors()...)
 	st, tc, d := conn.store, conn.temporal, conn.dispatch
 	if err := requireSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
@@ -308,13 +326,30 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	return nil
 }
 
+// startTracing starts exporting spans when cfg configures OTLP (telemetry.StartTracing)
+// and returns what flushes them at the end, bounded by 5 s: ctx is done by then.
+func startTracing(ctx context.Context, cfg config.Config, process string) (stop func(*slog.Logger), err error) {
+	shutdown, err := telemetry.StartTracing(ctx, telemetry.TracingOptions{
+		Enabled: cfg.TracingEnabled(), ServiceName: cmp.Or(cfg.OTelServiceName, "textdesk-"+process)})
+	if err != nil {
+		return nil, err
+	}
+	return func(log *slog.Logger) {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(flush); err != nil {
+			log.Warn("flushing traces", "error", err)
+		}
+	}, nil
+}
+
 // releaseParked hands texts parked by the intake limit to their conversations, every
 // interval until ctx is done (dispatch.ReleaseParked). The parked rows are the durable
 // queue: a worker that dies mid-way leaves them for the next pass, of any worker.
 func releaseParked(ctx context.Context, d *dispatch.Dispatcher, interval time.Duration, log *slog.Logger) {
 	for {
 		if n, err := d.ReleaseParked(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("releasing parked texts", "err", err)
+			log.Warn("releasing parked texts", "error", err)
 		} else if n > 0 {
 			log.Info("released parked texts", "released", n)
 		}
