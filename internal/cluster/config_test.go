@@ -1,0 +1,40 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestServerConfigNamesEveryPortAndBothDatabases(t *testing.T) {
+	p := DefaultPorts(2, 2)
+	cfg := serverConfig(p, "textdesk", "/d/dc.yaml", 8, TLSFiles{})
+	for _, want := range []string{
+		"grpcPort: 7233", "grpcPort: 7234", "grpcPort: 7235", "grpcPort: 7239",
+		"membershipPort: 6933", "membershipPort: 6939", "httpPort: 7243",
+		"databaseName: temporal\n", "databaseName: temporal_visibility\n", `connectAddr: "127.0.0.1:55433"`,
+		"numHistoryShards: 8", `rpcAddress: "127.0.0.1:7233"`, `filepath: "/d/dc.yaml"`,
+	} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("server config lacks %q", want)
+		}
+	}
+	if strings.Contains(cfg, "tls:") {
+		t.Error("plain cluster has a tls section")
+	}
+	tls := serverConfig(p, "textdesk", "/d/dc.yaml", 8, TLSFiles{CA: "/t/ca.pem", ServerCert: "/t/s.pem", ServerKey: "/t/sk.pem", ClientCert: "/t/c.pem", ClientKey: "/t/ck.pem", ServerName: "n"})
+	for _, want := range []string{"requireClientAuth: true", `clientCaFiles: ["/t/ca.pem"]`, "systemWorker:", `certFile: "/t/c.pem"`} {
+		if !strings.Contains(tls, want) {
+			t.Errorf("TLS server config lacks %q", want)
+		}
+	}
+}
+
+func TestDefaultPortsDoNotCollide(t *testing.T) {
+	seen := map[int]string{}
+	for name, port := range DefaultPorts(2, 2).All() {
+		if other, dup := seen[port]; dup {
+			t.Fatalf("port %d used by %s and %s", port, name, other)
+		}
+		seen[port] = name
+	}
+}
