@@ -16,7 +16,7 @@ GOLANGCI_STAMP := bin/.golangci-lint-$(GOLANGCI_LINT_VERSION)
 # How long `make fuzz` runs each fuzz target (every func Fuzz* in a _test.go file).
 FUZZ_TIME ?= 3s
 
-.PHONY: dev cluster chaos-cluster test test-unit test-integration build vet lint fuzz fmt clean bench bench-quick chaos web web-test
+.PHONY: dev cluster chaos-cluster bench-cluster test test-unit test-integration build vet lint fuzz fmt clean bench bench-quick chaos web web-test
 
 build: bin/textdesk
 
@@ -141,6 +141,14 @@ bench-quick: bin/textdesk bin/temporal bin/loadgen
 ## chaos: fault suite (~15 min); prints a table, adds it to docs/benchmarks.md, fails on any loss.
 chaos: bin/textdesk bin/temporal bin/loadgen
 	./bin/loadgen chaos
+
+## chaos-cluster: the fault suite's cluster scenarios (~10 min) on make cluster's topology.
+chaos-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
+	./bin/loadgen chaos -cluster
+
+## bench-cluster: the ingest benchmark on make cluster's topology, beside the dev server's.
+bench-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
+	./bin/loadgen bench -cluster -only ingest
 
 .PHONY: bench-api
 ## bench-api: seed 100,000 conversations in a throwaway Postgres, time the inbox, contact

@@ -399,7 +399,7 @@ func (c *Cluster) startBalancer(replicas []string) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.lbStop = cancel
-	go lb.CheckHealth(ctx, 500*time.Millisecond)
+	go lb.CheckHealth(ctx, time.Second)
 	c.lbSrv = &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = c.lbSrv.Serve(l) }()
 	return nil
