@@ -19,12 +19,12 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Stack   stack.Options
-	Out     string // markdown file ("" prints only)
-	Only    string // comma-separated scenario names
+	Stack stack.Options
+	Out   string // markdown file ("" prints only)
+	Only  string // comma-separated scenario names
 	// Suites are "dev" (Scenarios, on the dev server) and/or "cluster"
 	// (ClusterScenarios, Stack.Cluster set for them); empty: dev only.
-	Suites []string
+	Suites  []string
 	Command string
 }
 
