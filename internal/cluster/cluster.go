@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -129,10 +130,10 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c = &Cluster{o: o, Ports: ports, members: map[string]*member{}}
+	started := c // error returns set c to nil
 	defer func() {
 		if err != nil {
-			c.Stop()
-			c = nil
+			started.Stop()
 		}
 	}()
 	c.FrontendAddress = hostPort(ports.Frontend)
@@ -610,9 +611,18 @@ func fillPorts(p Ports) (Ports, error) {
 		return err
 	}
 	var errs []error
-	for _, v := range []*int{&p.Postgres, &p.Frontend, &p.FrontendHTTP, &p.FrontendMembership, &p.History, &p.HistoryMembership,
-		&p.Matching, &p.MatchingMembership, &p.Worker, &p.WorkerMembership, &p.UI, &p.API, &p.Emulator} {
+	for _, v := range []*int{&p.Postgres, &p.UI, &p.API, &p.Emulator} {
 		errs = append(errs, free(v))
+	}
+	// Temporal stores its services' ports in a smallint column (cluster_membership), so
+	// they must stay below 32768, under the kernel's ephemeral range that FreePort uses.
+	for _, v := range []*int{&p.Frontend, &p.FrontendHTTP, &p.FrontendMembership, &p.History, &p.HistoryMembership,
+		&p.Matching, &p.MatchingMembership, &p.Worker, &p.WorkerMembership} {
+		if *v == 0 {
+			port, err := freeLowPort()
+			*v = port
+			errs = append(errs, err)
+		}
 	}
 	for _, s := range [][]int{p.APIReplicas, p.APIInternal, p.WorkerMetrics} {
 		for i := range s {
@@ -621,6 +631,21 @@ func fillPorts(p Ports) (Ports, error) {
 	}
 	return p, errors.Join(errs...)
 }
+
+// freeLowPort is a free port in [20000, 32768), tried at random.
+func freeLowPort() (int, error) {
+	for range 200 {
+		port := 20000 + rand.IntN(12768)
+		if portFree(port) && !lowPortsTaken[port] {
+			lowPortsTaken[port] = true
+			return port, nil
+		}
+	}
+	return 0, errors.New("cluster: no free port in 20000-32767")
+}
+
+// lowPortsTaken keeps one Start from handing out a port twice before anything binds it.
+var lowPortsTaken = map[int]bool{}
 
 func portFree(port int) bool {
 	l, err := net.Listen("tcp", hostPort(port))

@@ -162,7 +162,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintf(&b, "- command: `%s` (make target: `make chaos`), total %s\n", o.Command, time.Since(begin).Round(time.Second))
 	if slices.Contains(o.Suites, "cluster") {
-		b.WriteString("- cluster-* scenarios: `make cluster`'s topology (docs/cluster.md): Temporal server " + "frontend, history, matching and worker services as separate processes on Postgres; 2 api replicas behind the load balancer; 2 workers\n")
+		fmt.Fprintf(&b, "- cluster-* scenarios: `make cluster`'s topology (docs/cluster.md): %s, its frontend, history, matching and worker services as separate processes on Postgres; 2 api replicas behind the load balancer; 2 workers\n", stack.ClusterServerVersion(o.Stack))
 	}
 	b.WriteString("\n")
 	b.WriteString("Each scenario: fresh stack; inbound webhooks round-robin over the conversations of a chat-off team (a conversation is due at most one auto-response: the ones the product recorded must each be sent once), one agent reply per conversation (REST, Idempotency-Key), one scheduled message per other conversation (due 10 s after it is scheduled). Failed deliveries are retried, as Twilio and a careful client do. *Sent* counts due sends (auto-responses, replies, scheduled) found in the emulator's record; *lost* = inbound not stored + due sends never sent; *recover* = end of the fault (restart done, faults cleared, or for duplicates the last delivery) until every check passed, which includes finishing the rest of the burst.\n\n")

@@ -105,3 +105,16 @@ func (s *Stack) WaitClusterWorker(ctx context.Context, name string) error {
 }
 
 func slicesClone(s []int) []int { return append([]int(nil), s...) }
+
+// ClusterServerVersion is what the cluster's Temporal server binary says it is.
+func ClusterServerVersion(o Options) string {
+	bin := o.ClusterBinDir
+	if bin == "" {
+		bin = filepath.Dir(o.TextdeskBin)
+	}
+	out, err := exec.Command(filepath.Join(bin, cluster.ServerBinary), "--version").Output()
+	if err != nil {
+		return "Temporal server (version unknown)"
+	}
+	return strings.TrimSpace(string(out))
+}
