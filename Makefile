@@ -146,9 +146,10 @@ chaos: bin/textdesk bin/temporal bin/loadgen
 chaos-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
 	./bin/loadgen chaos -cluster
 
-## bench-cluster: the ingest benchmark on make cluster's topology, beside the dev server's.
+## bench-cluster: the ingest benchmark on the dev server and on make cluster's topology,
+## side by side with same-run baselines (~10 min); added to docs/benchmarks.md.
 bench-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
-	./bin/loadgen bench -cluster -only ingest
+	./bin/loadgen bench -cluster
 
 .PHONY: bench-api
 ## bench-api: seed 100,000 conversations in a throwaway Postgres, time the inbox, contact

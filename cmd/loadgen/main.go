@@ -84,7 +84,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 	}
 	switch cmd {
 	case "bench":
-		opts.Cluster = *clusterMode
+		if *clusterMode {
+			return bench.RunTopologies(ctx, bench.Options{Stack: opts, Quick: *quick, Out: *out, Command: command, Ingest: *ingest})
+		}
 		return bench.Run(ctx, bench.Options{Stack: opts, Quick: *quick, Out: *out, Only: *only, Command: command, Scale: *scale, Timers: *timers, Ingest: *ingest})
 	case "chaos":
 		return chaos.Run(ctx, chaos.Options{Stack: opts, Out: *out, Only: *only, Command: command, Suites: strings.Split(*suites, ",")})
