@@ -60,6 +60,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 	timers := fs.Int("timers", 0, "bench: scheduled messages in the timers test (default: the plan's)")
 	ingest := fs.Int("ingest", 0, "bench: messages in the saturation ingest (over a tenth as many conversations)")
 	clusterMode := fs.Bool("cluster", false, "bench: run on make cluster's topology (Temporal services as processes on Postgres, 2 api, 2 workers); chaos: the cluster scenarios only")
+	clusterTLS := fs.Bool("cluster-tls", false, "chaos -cluster: mTLS on the cluster's Temporal frontend (textdesk must read TEMPORAL_TLS_*)")
 	suites := fs.String("suites", "dev", "chaos: which scenario suites, comma-separated: dev, cluster")
 	dbQuery := fs.String("db-query", "", "appended to the product's DATABASE_URL, e.g. pool_max_conns=16")
 	var workerEnv, apiEnv envList
@@ -78,6 +79,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 	if *clusterMode {
 		*suites = "cluster"
 	}
+	// temporal-server and temporal-sql-tool are built into bin/ beside this program.
+	opts.ClusterBinDir, opts.ClusterTLS = filepath.Dir(self), *clusterTLS
 	command := "loadgen " + cmd
 	for _, a := range args {
 		command += " " + a

@@ -31,7 +31,7 @@ func (s *Stack) startCluster(ctx context.Context) error {
 	c, err := cluster.Start(ctx, cluster.Options{
 		DataDir: filepath.Join(s.Dir, "cluster"), BinDir: bin,
 		Ports:     cluster.Ports{APIReplicas: zeros, APIInternal: slicesClone(zeros), WorkerMetrics: slicesClone(zeros)},
-		Namespace: Namespace, SearchAttributes: workflows.SearchAttributes(), PostgresFast: true,
+		Namespace: Namespace, SearchAttributes: workflows.SearchAttributes(), PostgresFast: true, TLS: s.o.ClusterTLS,
 		Log: slog.New(slog.NewTextHandler(s.o.Log, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
@@ -67,6 +67,9 @@ func (s *Stack) startCluster(ctx context.Context) error {
 		if err := s.WaitClusterWorker(ctx, WorkerName(i)); err != nil {
 			return err
 		}
+	}
+	if s.o.ClusterTLS {
+		return nil
 	}
 	return s.startBaseline(ctx)
 }

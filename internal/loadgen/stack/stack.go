@@ -61,6 +61,9 @@ type Options struct {
 	// temporal-sql-tool (default: TextdeskBin's directory).
 	Cluster       bool
 	ClusterBinDir string
+	// ClusterTLS turns on mTLS at the cluster's frontend; textdesk's processes get the
+	// TEMPORAL_TLS_* settings, and no baseline worker runs (it dials plain gRPC).
+	ClusterTLS bool
 	// Keep leaves the temporary directory (logs, data) in place for a post-mortem.
 	Keep bool
 	Log  io.Writer
