@@ -112,7 +112,8 @@ var Scenarios = []Scenario{
 type Result struct {
 	Scenario
 	Outcome
-	Err error
+	Notes []string // what the scenario observed beyond the accounting
+	Err   error
 }
 
 // Run runs the scenarios, prints the table and files it; it fails if any scenario lost
@@ -144,14 +145,14 @@ func Run(ctx context.Context, o Options) error {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "chaos: %s: %s\n", sc.Name, sc.Fault)
-		out, err := runScenario(ctx, r.stack, sc)
+		out, notes, err := runScenario(ctx, r.stack, sc)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "chaos: %s: %v\n", sc.Name, err)
 		}
-		results = append(results, Result{sc, out, err})
+		results = append(results, Result{sc, out, notes, err})
 	}
 	t, failed := table(results)
 	fmt.Println(t.Text())
@@ -160,7 +161,11 @@ func Run(ctx context.Context, o Options) error {
 	for _, kv := range report.Environment(o.Stack.TemporalBin) {
 		fmt.Fprintf(&b, "- %s: %s\n", kv[0], kv[1])
 	}
-	fmt.Fprintf(&b, "- command: `%s` (make target: `make chaos`), total %s\n", o.Command, time.Since(begin).Round(time.Second))
+	target := "make chaos"
+	if strings.Join(o.Suites, ",") == "cluster" {
+		target = "make chaos-cluster"
+	}
+	fmt.Fprintf(&b, "- command: `%s` (make target: `%s`), total %s\n", o.Command, target, time.Since(begin).Round(time.Second))
 	if slices.Contains(o.Suites, "cluster") {
 		fmt.Fprintf(&b, "- cluster-* scenarios: `make cluster`'s topology (docs/cluster.md): %s, its frontend, history, matching and worker services as separate processes on Postgres; 2 api replicas behind the load balancer; 2 workers\n", stack.ClusterServerVersion(o.Stack))
 	}
@@ -170,6 +175,9 @@ func Run(ctx context.Context, o Options) error {
 	for _, r := range results {
 		if r.Err != nil {
 			fmt.Fprintf(&b, "\n- %s: %v\n", r.Name, r.Err)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "\n- %s: %s\n", r.Name, n)
 		}
 	}
 	fmt.Println(b.String())
@@ -205,12 +213,18 @@ func table(results []Result) (report.Table, int) {
 
 // runScenario starts a stack, runs the burst with the fault, and polls the checks until
 // they pass or the recovery deadline passes.
-func runScenario(ctx context.Context, so stack.Options, sc Scenario) (Outcome, error) {
+func runScenario(ctx context.Context, so stack.Options, sc Scenario) (out Outcome, notes []string, err error) {
 	s, err := stack.Start(ctx, so)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	defer s.Close()
+	defer func() { notes = s.Notes }()
+	out, err = strikeAndCheck(ctx, s, sc)
+	return out, nil, err
+}
+
+func strikeAndCheck(ctx context.Context, s *stack.Stack, sc Scenario) (Outcome, error) {
 	if sc.Prepare != nil {
 		cleanup, err := sc.Prepare(ctx, s)
 		if cleanup != nil {

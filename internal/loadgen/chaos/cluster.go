@@ -2,9 +2,11 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/textdesk/textdesk/internal/loadgen/stack"
+	"github.com/textdesk/textdesk/twilioemu"
 )
 
 // ClusterScenarios run on the production-shaped topology (stack.Options.Cluster:
@@ -49,7 +51,7 @@ var ClusterScenarios = []Scenario{
 		},
 	},
 	{
-		Name: "cluster-partition", Fault: "a worker in its own network namespace cut off from Temporal for 30 s (still reaching Postgres and Twilio), then healed",
+		Name: "cluster-partition", Fault: "a worker in its own network namespace cut off from Temporal for 30 s (still reaching Postgres and Twilio, which answers sends 3 s late until just after the cut), then healed",
 		Traffic: Traffic{N: 400, M: 40, Rate: 15},
 		// worker-1 makes way for a worker that runs as its own host (stack.Partition),
 		// so the burst is shared by worker-2 and the one that will be cut off.
@@ -65,12 +67,36 @@ var ClusterScenarios = []Scenario{
 			return p.Close, nil
 		},
 		Strike: func(ctx context.Context, s *stack.Stack, begin time.Time) error {
-			sleepUntil(ctx, begin.Add(10*time.Second))
+			// Every send is answered 3 s late until shortly after the cut, so the cut-off
+			// worker has sends in flight, which Twilio accepts after Temporal stopped
+			// hearing from it.
+			slow := twilioemu.Faults{REST: []twilioemu.RESTFault{{Kind: twilioemu.FaultSlow, Method: "POST", Delay: twilioemu.Duration(3 * time.Second)}}}
+			if err := emulator(s).SetFaults(ctx, slow); err != nil {
+				return err
+			}
+			// 4 s in, the agents' replies (the burst's second round) are being sent.
+			sleepUntil(ctx, begin.Add(4*time.Second))
 			if err := s.Partition.Cut(); err != nil {
 				return err
 			}
-			sleepUntil(ctx, time.Now().Add(30*time.Second))
-			return s.Partition.Heal()
+			cut := s.Partition.Counters()
+			time.Sleep(time.Second) // what was on the wire lands
+			cutTemporal := s.Partition.Counters().TemporalBytes
+			sleepUntil(ctx, time.Now().Add(4*time.Second))
+			if err := emulator(s).SetFaults(ctx, twilioemu.Faults{}); err != nil {
+				return err
+			}
+			sleepUntil(ctx, time.Now().Add(25*time.Second))
+			during := s.Partition.Counters()
+			if err := s.Partition.Heal(); err != nil {
+				return err
+			}
+			if during.TemporalBytes != cutTemporal {
+				return fmt.Errorf("partition did not hold: %d bytes reached Temporal from the cut-off worker", during.TemporalBytes-cutTemporal)
+			}
+			s.Note("the cut-off worker made %d Twilio sends before the cut; while cut off (0 bytes reached Temporal) Twilio accepted %d of its sends, in flight at the cut (their activities time out and retry elsewhere)",
+				cut.TwilioSends, during.TwilioAccepted-cut.TwilioAccepted)
+			return nil
 		},
 	},
 }

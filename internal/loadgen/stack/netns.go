@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -29,6 +31,21 @@ type Partition struct {
 	listeners              []net.Listener
 	mu                     sync.Mutex
 	conns                  []net.Conn
+	// What crossed the forwarders, to show the cut happened and what the worker did
+	// meanwhile: bytes from the worker to Temporal, and Twilio send requests (POSTs to the
+	// Messages resource) from the worker.
+	temporalBytes  atomic.Int64
+	twilioSends    atomic.Int64
+	twilioAccepted atomic.Int64
+}
+
+// PartitionCounters are totals so far; compare two readings. TwilioSends are the
+// worker's message-create requests, TwilioAccepted the emulator's 201 answers to them.
+type PartitionCounters struct{ TemporalBytes, TwilioSends, TwilioAccepted int64 }
+
+// Counters reads the totals.
+func (p *Partition) Counters() PartitionCounters {
+	return PartitionCounters{p.temporalBytes.Load(), p.twilioSends.Load(), p.twilioAccepted.Load()}
 }
 
 const (
@@ -74,18 +91,18 @@ func (s *Stack) StartPartitionableWorker(ctx context.Context) (p *Partition, err
 	}
 	// The cluster listens on 127.0.0.1 only; forwarders on the veths' host side carry
 	// the namespace's connections there.
-	fwd := func(hostIP, target string) (string, error) {
+	fwd := func(hostIP, target string, count func(up bool, b []byte)) (string, error) {
 		l, err := net.Listen("tcp4", hostIP+":0")
 		if err != nil {
 			return "", err
 		}
 		p.listeners = append(p.listeners, l)
-		go p.forward(l, target)
+		go p.forward(l, target, count)
 		return l.Addr().String(), nil
 	}
-	temporalAddr, err1 := fwd(partTemporalHost, s.Cluster.FrontendAddress)
-	pgAddr, err2 := fwd(partDataHost, fmt.Sprintf("127.0.0.1:%d", s.PG.Port))
-	emuAddr, err3 := fwd(partDataHost, strings.TrimPrefix(s.EmulatorURL, "http://"))
+	temporalAddr, err1 := fwd(partTemporalHost, s.Cluster.FrontendAddress, countBytes(&p.temporalBytes))
+	pgAddr, err2 := fwd(partDataHost, fmt.Sprintf("127.0.0.1:%d", s.PG.Port), nil)
+	emuAddr, err3 := fwd(partDataHost, strings.TrimPrefix(s.EmulatorURL, "http://"), countSends(&p.twilioSends, &p.twilioAccepted))
 	for _, e := range []error{err1, err2, err3} {
 		if e != nil {
 			return p, e
@@ -134,7 +151,7 @@ func (p *Partition) Close() {
 	}
 }
 
-func (p *Partition) forward(l net.Listener, target string) {
+func (p *Partition) forward(l net.Listener, target string, count func(up bool, b []byte)) {
 	for {
 		in, err := l.Accept()
 		if err != nil {
@@ -148,8 +165,45 @@ func (p *Partition) forward(l net.Listener, target string) {
 		p.mu.Lock()
 		p.conns = append(p.conns, in, out)
 		p.mu.Unlock()
-		go func() { _, _ = io.Copy(out, in); out.Close() }()
-		go func() { _, _ = io.Copy(in, out); in.Close() }()
+		go func() { _, _ = io.Copy(counted{out, count, true}, in); out.Close() }()
+		go func() { _, _ = io.Copy(counted{in, count, false}, out); in.Close() }()
+	}
+}
+
+// counted is a writer that reports what it writes (up: from the namespace's worker).
+type counted struct {
+	w     io.Writer
+	count func(up bool, b []byte)
+	up    bool
+}
+
+func (c counted) Write(b []byte) (int, error) {
+	if c.count != nil {
+		c.count(c.up, b)
+	}
+	return c.w.Write(b)
+}
+
+// countBytes counts what arrived from the namespace only: bytes towards it land in
+// the host's socket buffer even while the link is down.
+func countBytes(n *atomic.Int64) func(bool, []byte) {
+	return func(up bool, b []byte) {
+		if up {
+			n.Add(int64(len(b)))
+		}
+	}
+}
+
+// countSends counts twilio-go's message creations in the worker's requests and the
+// emulator's 201 answers (a line split across two reads would be missed: a count for
+// the report, not a check).
+func countSends(sends, accepted *atomic.Int64) func(bool, []byte) {
+	return func(up bool, b []byte) {
+		if up {
+			sends.Add(int64(bytes.Count(b, []byte("POST /2010-04-01/Accounts/"))))
+		} else {
+			accepted.Add(int64(bytes.Count(b, []byte("HTTP/1.1 201 "))))
+		}
 	}
 }
 

@@ -85,6 +85,8 @@ type Stack struct {
 	Cluster *cluster.Cluster
 	// Partition is the worker in its own network namespace, when a scenario made one.
 	Partition *Partition
+	// Notes are what a scenario observed beyond the accounting, for the report.
+	Notes []string
 
 	APIURL, EmulatorURL string
 	DatabaseURL         string        // the product's, with DatabaseQuery
@@ -223,6 +225,12 @@ func (s *Stack) startBaseline(ctx context.Context) (err error) {
 		return err
 	}
 	return s.WaitPoller(ctx, "baseline", s.Baseline)
+}
+
+// Note records an observation for the report (and logs it).
+func (s *Stack) Note(format string, args ...any) {
+	s.Notes = append(s.Notes, fmt.Sprintf(format, args...))
+	s.logf("stack: "+format, args...)
 }
 
 func (s *Stack) logf(format string, args ...any) {
