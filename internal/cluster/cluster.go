@@ -634,6 +634,8 @@ func fillPorts(p Ports) (Ports, error) {
 
 // freeLowPort is a free port in [20000, 32768), tried at random.
 func freeLowPort() (int, error) {
+	lowPortsMu.Lock()
+	defer lowPortsMu.Unlock()
 	for range 200 {
 		port := 20000 + rand.IntN(12768)
 		if portFree(port) && !lowPortsTaken[port] {
@@ -645,7 +647,10 @@ func freeLowPort() (int, error) {
 }
 
 // lowPortsTaken keeps one Start from handing out a port twice before anything binds it.
-var lowPortsTaken = map[int]bool{}
+var (
+	lowPortsMu    sync.Mutex
+	lowPortsTaken = map[int]bool{}
+)
 
 func portFree(port int) bool {
 	l, err := net.Listen("tcp", hostPort(port))

@@ -38,3 +38,28 @@ func TestDefaultPortsDoNotCollide(t *testing.T) {
 		seen[port] = name
 	}
 }
+
+// Temporal keeps its services' ports in a smallint column: a free port from the
+// kernel's ephemeral range (above 32767) made every service exit at start.
+func TestFreeTemporalPortsFitASmallint(t *testing.T) {
+	p, err := fillPorts(Ports{APIReplicas: []int{0, 0}, APIInternal: []int{0, 0}, WorkerMetrics: []int{0, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, port := range []int{p.Frontend, p.FrontendHTTP, p.FrontendMembership, p.History, p.HistoryMembership,
+		p.Matching, p.MatchingMembership, p.Worker, p.WorkerMembership} {
+		if port <= 0 || port > 32767 {
+			t.Errorf("Temporal service port %d does not fit a smallint", port)
+		}
+	}
+	seen := map[int]string{}
+	for name, port := range p.All() {
+		if port == 0 {
+			t.Errorf("%s has no port", name)
+		}
+		if other, dup := seen[port]; dup {
+			t.Errorf("port %d given to %s and %s", port, name, other)
+		}
+		seen[port] = name
+	}
+}
