@@ -79,12 +79,13 @@ type Cluster struct {
 	APIURL          string // the load balancer
 	EmulatorURL     string
 
-	mu       sync.Mutex
-	members  map[string]*member
-	order    []string // start order; Stop goes in reverse
-	stopping bool
-	lbSrv    *http.Server
-	lbStop   context.CancelFunc
+	mu           sync.Mutex
+	pgRestarting bool
+	members      map[string]*member
+	order        []string // start order; Stop goes in reverse
+	stopping     bool
+	lbSrv        *http.Server
+	lbStop       context.CancelFunc
 }
 
 type member struct {
@@ -153,6 +154,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c.DatabaseURL = c.PG.URL
+	go c.watchPostgres(c.PG)
 	if err := c.applySchemas(ctx); err != nil {
 		return nil, err
 	}
@@ -514,6 +516,14 @@ func (c *Cluster) Restart(ctx context.Context, name string) error {
 // RestartPostgres stops Postgres (fast shutdown) and starts it again on the same data
 // directory and port after down; everything above reconnects on its own.
 func (c *Cluster) RestartPostgres(ctx context.Context, down time.Duration) error {
+	c.mu.Lock()
+	c.pgRestarting = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.pgRestarting = false
+		c.mu.Unlock()
+	}()
 	if err := c.PG.Stop(); err != nil {
 		c.o.Log.Warn("cluster: postgres stop", "error", err)
 	}
@@ -523,7 +533,24 @@ func (c *Cluster) RestartPostgres(ctx context.Context, down time.Duration) error
 		return err
 	}
 	c.PG = pg
+	go c.watchPostgres(pg)
 	return nil
+}
+
+// watchPostgres reports Postgres's unexpected death loudly (it is not restarted: the
+// data directory may need a look first).
+func (c *Cluster) watchPostgres(pg *devstack.Postgres) {
+	done := pg.Done()
+	if done == nil {
+		return // a server this cluster did not start
+	}
+	<-done
+	c.mu.Lock()
+	expected := c.stopping || c.pgRestarting
+	c.mu.Unlock()
+	if !expected {
+		c.o.Log.Error("cluster: POSTGRES DIED UNEXPECTEDLY: Temporal and textdesk will fail until it is back; restart make cluster", "log", c.pgOpts.LogFile)
+	}
 }
 
 // Stop stops everything in reverse start order: workers, load balancer, api replicas,
@@ -535,8 +562,8 @@ func (c *Cluster) Stop() {
 	c.mu.Unlock()
 	slices.Reverse(names)
 	for _, name := range names {
-		if strings.HasPrefix(name, "emulator") && c.lbSrv != nil {
-			c.stopBalancer()
+		if strings.HasPrefix(name, "api-") {
+			c.stopBalancer() // before the replicas behind it
 		}
 		m := c.member(name)
 		if err := m.child.Stop(15 * time.Second); err != nil {
