@@ -138,12 +138,12 @@ bench: bin/textdesk bin/temporal bin/loadgen
 bench-quick: bin/textdesk bin/temporal bin/loadgen
 	./bin/loadgen bench -quick -out ""
 
-## chaos: fault suite, the dev-server scenarios (~5 min) then the cluster ones (~6 min, on
+## chaos: fault suite, the dev-server scenarios (~5 min) then the cluster ones (~5 min, on
 ## make cluster's topology); prints a table, adds it to docs/benchmarks.md, fails on any loss.
 chaos: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
 	./bin/loadgen chaos -suites dev,cluster
 
-## chaos-cluster: only the fault suite's cluster scenarios (~6 min).
+## chaos-cluster: only the fault suite's cluster scenarios (~5 min).
 chaos-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
 	./bin/loadgen chaos -cluster
 
