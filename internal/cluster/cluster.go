@@ -177,7 +177,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 			LogPath: c.logPath(svc)}}
 		port := map[string]int{"history": ports.History, "matching": ports.Matching, "frontend": ports.Frontend, "worker": ports.Worker}[svc]
 		m.ready = func(ctx context.Context) error { return waitTCP(ctx, hostPort(port), m.child) }
-		if err := c.launch(ctx, m, false); err != nil {
+		if err := c.launch(ctx, m); err != nil {
 			return nil, err
 		}
 	}
@@ -193,7 +193,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		m := &member{spec: devstack.ChildSpec{Name: "temporal-web", Path: filepath.Join(o.BinDir, UIBinary),
 			Args: []string{"--root", uiRoot, "--config", "config", "--env", "cluster", "start"}, LogPath: c.logPath("temporal-web")}}
 		m.ready = func(ctx context.Context) error { return waitTCP(ctx, hostPort(ports.UI), m.child) }
-		if err := c.launch(ctx, m, false); err != nil {
+		if err := c.launch(ctx, m); err != nil {
 			return nil, err
 		}
 	}
@@ -356,7 +356,7 @@ func (c *Cluster) StartApps(ctx context.Context, o AppOptions) error {
 		m := &member{spec: devstack.ChildSpec{Name: name, Path: o.Textdesk, Args: []string{cmd},
 			Env: append(slices.Clip(base), env...), LogPath: c.logPath(name)}}
 		m.ready = ready(m)
-		return c.launch(ctx, m, true)
+		return c.launch(ctx, m)
 	}
 	httpReady := func(url string) func(*member) func(context.Context) error {
 		return func(m *member) func(context.Context) error {
@@ -409,7 +409,7 @@ func (c *Cluster) startBalancer(replicas []string) error {
 }
 
 // launch starts m, records it, waits until it is ready, and watches it.
-func (c *Cluster) launch(ctx context.Context, m *member, appProcess bool) error {
+func (c *Cluster) launch(ctx context.Context, m *member) error {
 	ch, err := devstack.StartChild(m.spec)
 	if err != nil {
 		return err
@@ -454,7 +454,7 @@ func (c *Cluster) watch(m *member, ch *devstack.Child) {
 		return
 	}
 	c.o.Log.Warn("cluster: restarting", "process", m.spec.Name)
-	if err := c.launch(context.Background(), m, false); err != nil {
+	if err := c.launch(context.Background(), m); err != nil {
 		c.o.Log.Error("cluster: restart failed", "process", m.spec.Name, "error", err)
 	}
 }
@@ -510,7 +510,7 @@ func (c *Cluster) Restart(ctx context.Context, name string) error {
 		c.mu.Unlock()
 		_ = m.child.Stop(10 * time.Second)
 	}
-	return c.launch(ctx, m, false)
+	return c.launch(ctx, m)
 }
 
 // RestartPostgres stops Postgres (fast shutdown) and starts it again on the same data
@@ -623,10 +623,13 @@ func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.It
 // fillPorts picks free ports for the zero ones and fails, naming the port, when a
 // fixed public one is taken.
 func fillPorts(p Ports) (Ports, error) {
-	pub := p.Public()
-	for _, name := range slices.Sorted(maps.Keys(pub)) {
-		if port := pub[name]; port != 0 && !portFree(port) {
-			return p, fmt.Errorf("cluster: port %d (%s) on 127.0.0.1 is already in use: stop what uses it (a running `make dev`?) and try again", port, name)
+	// Every fixed port but Postgres's (devstack reuses a postmaster still running on the
+	// same data directory, and names the port otherwise).
+	all := p.All()
+	delete(all, "postgres")
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		if port := all[name]; port != 0 && !portFree(port) {
+			return p, fmt.Errorf("cluster: port %d (%s) on 127.0.0.1 is already in use: stop what uses it (a running `make dev` or `make cluster`?) and try again", port, name)
 		}
 	}
 	free := func(v *int) error {

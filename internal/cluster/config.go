@@ -45,12 +45,6 @@ func DefaultPorts(apis, workers int) Ports {
 	return p
 }
 
-// Public are the ports a user types (checked up front, so a clash fails with a clear
-// message naming the port instead of a child's log line).
-func (p Ports) Public() map[string]int {
-	return map[string]int{"Temporal gRPC": p.Frontend, "Temporal Web": p.UI, "textdesk API": p.API, "Twilio emulator": p.Emulator}
-}
-
 // All lists every port with what uses it.
 func (p Ports) All() map[string]int {
 	m := map[string]int{

@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 )
@@ -61,5 +63,18 @@ func TestFreeTemporalPortsFitASmallint(t *testing.T) {
 			t.Errorf("port %d given to %s and %s", port, name, other)
 		}
 		seen[port] = name
+	}
+}
+
+func TestPortInUseIsNamed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	busy := l.Addr().(*net.TCPAddr).Port
+	_, err = fillPorts(Ports{API: busy})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d (api (load balancer))", busy)) {
+		t.Fatalf("got %v, want an error naming port %d and its use", err, busy)
 	}
 }
