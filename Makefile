@@ -16,7 +16,7 @@ GOLANGCI_STAMP := bin/.golangci-lint-$(GOLANGCI_LINT_VERSION)
 # How long `make fuzz` runs each fuzz target (every func Fuzz* in a _test.go file).
 FUZZ_TIME ?= 3s
 
-.PHONY: dev test test-unit test-integration build vet lint fuzz fmt clean bench bench-quick chaos web web-test
+.PHONY: dev cluster chaos-cluster bench-cluster test test-unit test-integration build vet lint fuzz fmt clean bench bench-quick chaos web web-test
 
 build: bin/textdesk
 
@@ -50,6 +50,41 @@ $(TEMPORAL_STAMP):
 	@rm -f bin/.temporal-* && touch $@
 
 bin/temporal: $(TEMPORAL_STAMP)
+
+# `make cluster` (docs/cluster.md) runs a real Temporal server and Temporal Web, also
+# pinned and built into bin/ outside textdesk's go.mod. Server v1.32.1: v1.32.2 and the
+# newest ui-server need Go 1.26.10 and this toolchain is older (GOTOOLCHAIN=local);
+# neither module has a replace directive, so `go install` builds them as it does the CLI.
+# The SQL tool comes from the same module version as the server (its schemas are embedded).
+TEMPORAL_SERVER_VERSION := v1.32.1
+TEMPORAL_SERVER_STAMP := bin/.temporal-server-$(TEMPORAL_SERVER_VERSION)
+TEMPORAL_UI_VERSION := v2.55.0
+TEMPORAL_UI_STAMP := bin/.temporal-ui-server-$(TEMPORAL_UI_VERSION)
+
+$(TEMPORAL_SERVER_STAMP):
+	@mkdir -p bin/.build-temporal-server
+	@echo "building the Temporal server $(TEMPORAL_SERVER_VERSION) and its SQL tool (first time: several minutes)"
+	GOBIN=$(CURDIR)/bin/.build-temporal-server $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	mv bin/.build-temporal-server/server bin/temporal-server
+	mv bin/.build-temporal-server/sql bin/temporal-sql-tool
+	@rm -rf bin/.build-temporal-server bin/.temporal-server-* && touch $@
+
+bin/temporal-server bin/temporal-sql-tool: $(TEMPORAL_SERVER_STAMP)
+
+$(TEMPORAL_UI_STAMP):
+	@mkdir -p bin/.build-temporal-ui
+	@echo "building Temporal Web (ui-server) $(TEMPORAL_UI_VERSION)"
+	GOBIN=$(CURDIR)/bin/.build-temporal-ui $(GO) install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION)
+	mv bin/.build-temporal-ui/server bin/temporal-ui-server
+	@rm -rf bin/.build-temporal-ui bin/.temporal-ui-server-* && touch $@
+
+bin/temporal-ui-server: $(TEMPORAL_UI_STAMP)
+
+## cluster: a production-shaped stack: Postgres, Temporal's frontend, history, matching
+## and worker services as separate processes on Postgres, Temporal Web, the emulator,
+## two api replicas behind a load balancer, two workers (docs/cluster.md).
+cluster: bin/textdesk bin/temporal-server bin/temporal-ui-server
+	./bin/textdesk cluster
 
 ## dev: run Postgres, the Temporal dev server, the Twilio emulator, api and worker.
 dev: bin/textdesk bin/temporal
@@ -103,9 +138,19 @@ bench: bin/textdesk bin/temporal bin/loadgen
 bench-quick: bin/textdesk bin/temporal bin/loadgen
 	./bin/loadgen bench -quick -out ""
 
-## chaos: fault suite (~15 min); prints a table, adds it to docs/benchmarks.md, fails on any loss.
-chaos: bin/textdesk bin/temporal bin/loadgen
-	./bin/loadgen chaos
+## chaos: fault suite, the dev-server scenarios (~5 min) then the cluster ones (~5 min, on
+## make cluster's topology); prints a table, adds it to docs/benchmarks.md, fails on any loss.
+chaos: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
+	./bin/loadgen chaos -suites dev,cluster
+
+## chaos-cluster: only the fault suite's cluster scenarios (~5 min).
+chaos-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
+	./bin/loadgen chaos -cluster
+
+## bench-cluster: the ingest benchmark on the dev server and on make cluster's topology,
+## side by side with same-run baselines (~10 min); added to docs/benchmarks.md.
+bench-cluster: bin/textdesk bin/temporal bin/loadgen bin/temporal-server
+	./bin/loadgen bench -cluster
 
 .PHONY: bench-api
 ## bench-api: seed 100,000 conversations in a throwaway Postgres, time the inbox, contact

@@ -72,7 +72,7 @@ func WaitCurrent(ctx context.Context, databaseURL string, interval time.Duration
 		case err == nil:
 			log.Info("waiting for migrations", "database_version", current, "wanted", target)
 		default:
-			log.Info("waiting for the database", "wanted", target, "err", err)
+			log.Info("waiting for the database", "wanted", target, "error", err)
 		}
 		select {
 		case <-ctx.Done():

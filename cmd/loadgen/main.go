@@ -2,6 +2,8 @@
 //
 //	loadgen bench [-quick] [-out docs/benchmarks.md]   engine benchmarks (make bench, make bench-quick)
 //	loadgen chaos [-out docs/benchmarks.md]            fault suite (make chaos); exits 1 on any loss
+//	loadgen chaos -cluster                             the cluster scenarios (make chaos-cluster)
+//	loadgen bench -cluster                             the benchmarks on make cluster's topology
 //	loadgen baseline-worker                            the baseline's worker process (started by the harness)
 //
 // bench and chaos start their own stack (Postgres, Temporal dev server, bin/textdesk
@@ -57,6 +59,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 	scale := fs.Int("scale", 0, "bench: open conversations in the scale test (default: the plan's)")
 	timers := fs.Int("timers", 0, "bench: scheduled messages in the timers test (default: the plan's)")
 	ingest := fs.Int("ingest", 0, "bench: messages in the saturation ingest (over a tenth as many conversations)")
+	clusterMode := fs.Bool("cluster", false, "bench: run on make cluster's topology (Temporal services as processes on Postgres, 2 api, 2 workers); chaos: the cluster scenarios only")
+	clusterTLS := fs.Bool("cluster-tls", false, "chaos -cluster: mTLS on the cluster's Temporal frontend (textdesk must read TEMPORAL_TLS_*)")
+	suites := fs.String("suites", "dev", "chaos: which scenario suites, comma-separated: dev, cluster")
 	dbQuery := fs.String("db-query", "", "appended to the product's DATABASE_URL, e.g. pool_max_conns=16")
 	var workerEnv, apiEnv envList
 	fs.Var(&workerEnv, "worker-env", "extra KEY=VALUE for the worker process (repeatable)")
@@ -71,15 +76,23 @@ func run(ctx context.Context, cmd string, args []string) error {
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	opts := stack.Options{TextdeskBin: abs(*textdesk), TemporalBin: abs(*temporal), LoadgenBin: self, Keep: *keep, Log: os.Stderr,
 		SQLitePragmas: pragmas, TemporalDynamicConfig: dynconfig, DatabaseQuery: *dbQuery, WorkerEnv: workerEnv, APIEnv: apiEnv}
+	if *clusterMode {
+		*suites = "cluster"
+	}
+	// temporal-server and temporal-sql-tool are built into bin/ beside this program.
+	opts.ClusterBinDir, opts.ClusterTLS = filepath.Dir(self), *clusterTLS
 	command := "loadgen " + cmd
 	for _, a := range args {
 		command += " " + a
 	}
 	switch cmd {
 	case "bench":
+		if *clusterMode {
+			return bench.RunTopologies(ctx, bench.Options{Stack: opts, Quick: *quick, Out: *out, Command: command, Ingest: *ingest})
+		}
 		return bench.Run(ctx, bench.Options{Stack: opts, Quick: *quick, Out: *out, Only: *only, Command: command, Scale: *scale, Timers: *timers, Ingest: *ingest})
 	case "chaos":
-		return chaos.Run(ctx, chaos.Options{Stack: opts, Out: *out, Only: *only, Command: command})
+		return chaos.Run(ctx, chaos.Options{Stack: opts, Out: *out, Only: *only, Command: command, Suites: strings.Split(*suites, ",")})
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

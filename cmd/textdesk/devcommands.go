@@ -19,4 +19,9 @@ func init() {
 		run:     runDev,
 		prepare: applyDevDefaults,
 	}
+	devCommands["cluster"] = devCommand{
+		usage:   "cluster    run a production-shaped stack locally: Temporal services as separate processes, 2 api, 2 workers (docs/cluster.md)",
+		run:     runCluster,
+		prepare: applyDevDefaults,
+	}
 }

@@ -33,7 +33,7 @@ func TestProductionBuildHasNoEmulatorOrDev(t *testing.T) {
 	if !strings.Contains(out, "create-admin") || strings.Contains(out, "emulator") || strings.Contains(out, "  dev ") {
 		t.Errorf("production help lists emulator or dev (or lacks create-admin):\n%s", out)
 	}
-	for _, cmd := range []string{"emulator", "dev"} {
+	for _, cmd := range []string{"emulator", "dev", "cluster"} {
 		out, err := help(prod, cmd)
 		if err == nil || !strings.Contains(out, `unknown command "`+cmd+`"`) {
 			t.Errorf("production `textdesk %s`: %v %q; want refused as an unknown command", cmd, err, out)
@@ -43,7 +43,7 @@ func TestProductionBuildHasNoEmulatorOrDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"/twilioemu", "/internal/devstack", "/internal/demo"} {
+	for _, pkg := range []string{"/twilioemu", "/internal/devstack", "/internal/demo", "/internal/cluster"} {
 		if strings.Contains(string(deps), pkg+"\n") {
 			t.Errorf("the production build links %s", pkg)
 		}

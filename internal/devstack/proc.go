@@ -39,6 +39,7 @@ type spawnSpec struct {
 	name      string // for messages: "postgres", "temporal"
 	path      string
 	args      []string
+	env       []string // nil: inherit this process's environment
 	dir       string
 	logPath   string
 	cred      *syscall.Credential // nil: run as the current user
@@ -59,6 +60,7 @@ func spawn(s spawnSpec) (*process, error) {
 	}
 	cmd := exec.Command(s.path, s.args...)
 	cmd.Dir = s.dir
+	cmd.Env = s.env
 	cmd.Stdin = nil
 	cmd.Stdout = lf
 	cmd.Stderr = lf

@@ -412,3 +412,13 @@ func waitTCP(ctx context.Context, addr string, deadline time.Time, exited <-chan
 		}
 	}
 }
+
+// EnsureSearchAttributesWith is EnsureSearchAttributes over an existing client (a
+// cluster's, with TLS).
+func EnsureSearchAttributesWith(ctx context.Context, c client.Client, namespace string, attrs map[string]string) error {
+	want, err := parseSearchAttributes(attrs)
+	if err != nil {
+		return err
+	}
+	return ensureSearchAttributes(ctx, c, namespace, want, startDeadline(ctx, 30*time.Second))
+}

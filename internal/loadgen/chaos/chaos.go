@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,9 +19,12 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Stack   stack.Options
-	Out     string // markdown file ("" prints only)
-	Only    string // comma-separated scenario names
+	Stack stack.Options
+	Out   string // markdown file ("" prints only)
+	Only  string // comma-separated scenario names
+	// Suites are "dev" (Scenarios, on the dev server) and/or "cluster"
+	// (ClusterScenarios, Stack.Cluster set for them); empty: dev only.
+	Suites  []string
 	Command string
 }
 
@@ -31,6 +35,9 @@ type Scenario struct {
 	// Strike injects the fault while the burst runs (begin is the burst's start) and
 	// returns when the fault is over.
 	Strike func(ctx context.Context, s *stack.Stack, begin time.Time) error
+	// Prepare, if set, shapes the stack before the burst; its cleanup runs even when
+	// the scenario fails.
+	Prepare func(ctx context.Context, s *stack.Stack) (cleanup func(), err error)
 }
 
 // Scenarios are the issue's six faults.
@@ -105,7 +112,8 @@ var Scenarios = []Scenario{
 type Result struct {
 	Scenario
 	Outcome
-	Err error
+	Notes []string // what the scenario observed beyond the accounting
+	Err   error
 }
 
 // Run runs the scenarios, prints the table and files it; it fails if any scenario lost
@@ -113,19 +121,38 @@ type Result struct {
 func Run(ctx context.Context, o Options) error {
 	begin := time.Now()
 	var results []Result
-	for _, sc := range Scenarios {
+	type run struct {
+		sc    Scenario
+		stack stack.Options
+	}
+	var runs []run
+	if len(o.Suites) == 0 {
+		o.Suites = []string{"dev"}
+	}
+	for _, suite := range o.Suites {
+		so := o.Stack
+		list := Scenarios
+		if suite == "cluster" {
+			so.Cluster, list = true, ClusterScenarios
+		}
+		for _, sc := range list {
+			runs = append(runs, run{sc, so})
+		}
+	}
+	for _, r := range runs {
+		sc := r.sc
 		if o.Only != "" && !strings.Contains(","+o.Only+",", ","+sc.Name+",") {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "chaos: %s: %s\n", sc.Name, sc.Fault)
-		out, err := runScenario(ctx, o.Stack, sc)
+		out, notes, err := runScenario(ctx, r.stack, sc)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "chaos: %s: %v\n", sc.Name, err)
 		}
-		results = append(results, Result{sc, out, err})
+		results = append(results, Result{sc, out, notes, err})
 	}
 	t, failed := table(results)
 	fmt.Println(t.Text())
@@ -134,12 +161,23 @@ func Run(ctx context.Context, o Options) error {
 	for _, kv := range report.Environment(o.Stack.TemporalBin) {
 		fmt.Fprintf(&b, "- %s: %s\n", kv[0], kv[1])
 	}
-	fmt.Fprintf(&b, "- command: `%s` (make target: `make chaos`), total %s\n\n", o.Command, time.Since(begin).Round(time.Second))
+	target := "make chaos"
+	if strings.Join(o.Suites, ",") == "cluster" {
+		target = "make chaos-cluster"
+	}
+	fmt.Fprintf(&b, "- command: `%s` (make target: `%s`), total %s\n", o.Command, target, time.Since(begin).Round(time.Second))
+	if slices.Contains(o.Suites, "cluster") {
+		fmt.Fprintf(&b, "- cluster-* scenarios: `make cluster`'s topology (docs/cluster.md): %s, its frontend, history, matching and worker services as separate processes on Postgres; 2 api replicas behind the load balancer; 2 workers\n", stack.ClusterServerVersion(o.Stack))
+	}
+	b.WriteString("\n")
 	b.WriteString("Each scenario: fresh stack; inbound webhooks round-robin over the conversations of a chat-off team (a conversation is due at most one auto-response: the ones the product recorded must each be sent once), one agent reply per conversation (REST, Idempotency-Key), one scheduled message per other conversation (due 10 s after it is scheduled). Failed deliveries are retried, as Twilio and a careful client do. *Sent* counts due sends (auto-responses, replies, scheduled) found in the emulator's record; *lost* = inbound not stored + due sends never sent; *recover* = end of the fault (restart done, faults cleared, or for duplicates the last delivery) until every check passed, which includes finishing the rest of the burst.\n\n")
 	b.WriteString(t.Markdown())
 	for _, r := range results {
 		if r.Err != nil {
 			fmt.Fprintf(&b, "\n- %s: %v\n", r.Name, r.Err)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "\n- %s: %s\n", r.Name, n)
 		}
 	}
 	fmt.Println(b.String())
@@ -175,12 +213,27 @@ func table(results []Result) (report.Table, int) {
 
 // runScenario starts a stack, runs the burst with the fault, and polls the checks until
 // they pass or the recovery deadline passes.
-func runScenario(ctx context.Context, so stack.Options, sc Scenario) (Outcome, error) {
+func runScenario(ctx context.Context, so stack.Options, sc Scenario) (out Outcome, notes []string, err error) {
 	s, err := stack.Start(ctx, so)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	defer s.Close()
+	defer func() { notes = s.Notes }()
+	out, err = strikeAndCheck(ctx, s, sc)
+	return out, nil, err
+}
+
+func strikeAndCheck(ctx context.Context, s *stack.Stack, sc Scenario) (Outcome, error) {
+	if sc.Prepare != nil {
+		cleanup, err := sc.Prepare(ctx, s)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return Outcome{}, fmt.Errorf("prepare: %w", err)
+		}
+	}
 	b, err := newBurst(ctx, s, sc.Traffic, sc.Name)
 	if err != nil {
 		return Outcome{}, err

@@ -28,6 +28,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/textdesk/textdesk/internal/cluster"
 	"github.com/textdesk/textdesk/internal/devstack"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/workflows"
@@ -57,6 +58,15 @@ type Options struct {
 	DatabaseQuery string
 	// SQLitePragmas and TemporalDynamicConfig tune the dev server (experiments).
 	SQLitePragmas, TemporalDynamicConfig map[string]string
+	// Cluster runs the production-shaped topology (internal/cluster) instead of the dev
+	// server: Temporal's four services as processes on Postgres, two api replicas behind
+	// the cluster's load balancer, two workers. ClusterBinDir holds temporal-server,
+	// temporal-sql-tool (default: TextdeskBin's directory).
+	Cluster       bool
+	ClusterBinDir string
+	// ClusterTLS turns on mTLS at the cluster's frontend; textdesk's processes get the
+	// TEMPORAL_TLS_* settings, and no baseline worker runs (it dials plain gRPC).
+	ClusterTLS bool
 	// Keep leaves the temporary directory (logs, data) in place for a post-mortem.
 	Keep bool
 	Log  io.Writer
@@ -73,6 +83,13 @@ type Stack struct {
 	tOpts    devstack.TemporalOptions
 
 	Emulator, API, Worker, Baseline *Proc
+	// Cluster is set in cluster mode (Options.Cluster); Emulator, API, Worker and
+	// Temporal are nil then: its processes are named "api-1", "worker-2", "history"...
+	Cluster *cluster.Cluster
+	// Partition is the worker in its own network namespace, when a scenario made one.
+	Partition *Partition
+	// Notes are what a scenario observed beyond the accounting, for the report.
+	Notes []string
 
 	APIURL, EmulatorURL string
 	DatabaseURL         string        // the product's, with DatabaseQuery
@@ -103,6 +120,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 	}()
 	s.logf("stack: data and logs in %s", dir)
+	if o.Cluster {
+		if err := s.startCluster(ctx); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	s.pgOpts = devstack.PostgresOptions{DataDir: filepath.Join(dir, "postgres"), LogFile: filepath.Join(dir, "postgres.log"),
 		Fast: true, Settings: map[string]string{"max_connections": "300"}}
 	if s.PG, err = devstack.StartPostgres(ctx, s.pgOpts); err != nil {
@@ -129,9 +152,47 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.DatabaseQuery != "" {
 		s.DatabaseURL += "&" + o.DatabaseQuery
 	}
-	s.env = append(os.Environ(),
+	s.env = s.baseEnv()
+	mig := exec.CommandContext(ctx, o.TextdeskBin, "migrate")
+	mig.Env = append(s.env, "DATABASE_URL="+s.PG.URL) // goose's driver takes no pool settings
+	if out, err := mig.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("textdesk migrate: %w\n%s", err, out)
+	}
+	if err := s.connect(ctx, client.Options{HostPort: s.Temporal.Address, Namespace: Namespace,
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}); err != nil {
+		return nil, err
+	}
+	if s.Emulator, err = s.startTextdesk("emulator", nil); err != nil {
+		return nil, err
+	}
+	if s.API, err = s.startTextdesk("api", o.APIEnv); err != nil {
+		return nil, err
+	}
+	if err := s.waitHTTP(ctx, s.EmulatorURL+"/healthz", s.Emulator); err != nil {
+		return nil, err
+	}
+	if err := s.waitHTTP(ctx, s.APIURL+"/healthz", s.API); err != nil {
+		return nil, err
+	}
+	if err := s.StartWorker(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startBaseline(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// baseEnv is every textdesk process's environment (cluster mode overrides the
+// addresses per process).
+func (s *Stack) baseEnv() []string {
+	temporalAddr := ""
+	if s.Temporal != nil {
+		temporalAddr = s.Temporal.Address
+	}
+	return append(os.Environ(),
 		"DATABASE_URL="+s.DatabaseURL,
-		"TEMPORAL_ADDRESS="+s.Temporal.Address,
+		"TEMPORAL_ADDRESS="+temporalAddr,
 		"TEMPORAL_NAMESPACE="+Namespace,
 		"TEXTDESK_TASK_QUEUE="+TaskQueue,
 		"API_ADDR="+strings.TrimPrefix(s.APIURL, "http://"),
@@ -152,43 +213,31 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"API_EXPENSIVE_RATE_LIMIT_PER_MINUTE=100000000",
 		"API_INTERNAL_ADDR=", // likewise for api processes (several may run)
 	)
-	mig := exec.CommandContext(ctx, o.TextdeskBin, "migrate")
-	mig.Env = append(s.env, "DATABASE_URL="+s.PG.URL) // goose's driver takes no pool settings
-	if out, err := mig.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("textdesk migrate: %w\n%s", err, out)
-	}
+}
+
+// connect opens the harness's own Postgres and Temporal connections.
+func (s *Stack) connect(ctx context.Context, topts client.Options) (err error) {
 	if s.Store, err = store.Open(ctx, s.PG.URL); err != nil {
-		return nil, err
+		return err
 	}
 	if s.DB, err = pgxpool.New(ctx, s.PG.URL); err != nil {
-		return nil, err
+		return err
 	}
-	if s.Client, err = client.DialContext(ctx, client.Options{HostPort: s.Temporal.Address, Namespace: Namespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}); err != nil {
-		return nil, err
+	s.Client, err = client.DialContext(ctx, topts)
+	return err
+}
+
+func (s *Stack) startBaseline(ctx context.Context) (err error) {
+	if s.Baseline, err = startProc("baseline", s.o.LoadgenBin, []string{"baseline-worker"}, s.env, filepath.Join(s.Dir, "baseline.log")); err != nil {
+		return err
 	}
-	if s.Emulator, err = s.startTextdesk("emulator", nil); err != nil {
-		return nil, err
-	}
-	if s.API, err = s.startTextdesk("api", o.APIEnv); err != nil {
-		return nil, err
-	}
-	if err := s.waitHTTP(ctx, s.EmulatorURL+"/healthz", s.Emulator); err != nil {
-		return nil, err
-	}
-	if err := s.waitHTTP(ctx, s.APIURL+"/healthz", s.API); err != nil {
-		return nil, err
-	}
-	if err := s.StartWorker(ctx); err != nil {
-		return nil, err
-	}
-	if s.Baseline, err = startProc("baseline", o.LoadgenBin, []string{"baseline-worker"}, s.env, filepath.Join(dir, "baseline.log")); err != nil {
-		return nil, err
-	}
-	if err := s.WaitPoller(ctx, "baseline", s.Baseline); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s.WaitPoller(ctx, "baseline", s.Baseline)
+}
+
+// Note records an observation for the report (and logs it).
+func (s *Stack) Note(format string, args ...any) {
+	s.Notes = append(s.Notes, fmt.Sprintf(format, args...))
+	s.logf("stack: "+format, args...)
 }
 
 func (s *Stack) logf(format string, args ...any) {
@@ -235,6 +284,11 @@ func (s *Stack) RestartTemporal(ctx context.Context, down time.Duration) error {
 // RestartPostgres stops Postgres (fast shutdown: open transactions are aborted) and
 // starts it again on the same cluster and port after down.
 func (s *Stack) RestartPostgres(ctx context.Context, down time.Duration) error {
+	if s.Cluster != nil {
+		err := s.Cluster.RestartPostgres(ctx, down)
+		s.PG = s.Cluster.PG
+		return err
+	}
 	if err := s.PG.Stop(); err != nil {
 		s.logf("stack: postgres stop: %v", err)
 	}
@@ -346,9 +400,27 @@ func (s *Stack) waitHTTP(ctx context.Context, url string, p *Proc) error {
 
 // Close stops every process and removes the data (unless Options.Keep).
 func (s *Stack) Close() {
+	if s.Cluster != nil {
+		s.Baseline.Stop(5 * time.Second)
+		s.closeConns()
+		s.Cluster.Stop()
+		s.removeDir()
+		return
+	}
 	for _, p := range []*Proc{s.API, s.Worker, s.Baseline, s.Emulator} {
 		p.Stop(5 * time.Second)
 	}
+	s.closeConns()
+	if s.Temporal != nil {
+		_ = s.Temporal.Stop()
+	}
+	if s.PG != nil {
+		_ = s.PG.Stop()
+	}
+	s.removeDir()
+}
+
+func (s *Stack) closeConns() {
 	if s.Client != nil {
 		s.Client.Close()
 	}
@@ -358,12 +430,9 @@ func (s *Stack) Close() {
 	if s.DB != nil {
 		s.DB.Close()
 	}
-	if s.Temporal != nil {
-		_ = s.Temporal.Stop()
-	}
-	if s.PG != nil {
-		_ = s.PG.Stop()
-	}
+}
+
+func (s *Stack) removeDir() {
 	if !s.o.Keep {
 		os.RemoveAll(s.Dir)
 	} else {
