@@ -33,10 +33,25 @@ func runCluster(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		return err
 	}
 	tlsOn := envOr("CLUSTER_TLS", "") == "1" || envOr("CLUSTER_TLS", "") == "true"
+	ports := cluster.DefaultPorts(2, 2)
+	// As in dev: payloads are encrypted with a dev key kept beside the cluster's data,
+	// and Temporal Web decodes them through the api's codec endpoint (behind the load
+	// balancer) for an admin signed in to the console.
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	if cfg.PayloadEncryption != "off" && cfg.PayloadKeys == "" && cfg.PayloadKeysFile == "" {
+		keyFile, err := devPayloadKey(filepath.Join(dataDir, "payload-key"))
+		if err != nil {
+			return err
+		}
+		os.Setenv("TEXTDESK_PAYLOAD_KEYS_FILE", keyFile) // the api and worker replicas inherit it
+	}
+	codec := envOr("CLUSTER_CODEC_ENDPOINT", fmt.Sprintf("http://127.0.0.1:%d/codec", ports.API))
 	c, err := cluster.Start(context.WithoutCancel(ctx), cluster.Options{
-		DataDir: dataDir, BinDir: filepath.Dir(self), Ports: cluster.DefaultPorts(2, 2),
+		DataDir: dataDir, BinDir: filepath.Dir(self), Ports: ports,
 		Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributes(),
-		UI: true, Codec: os.Getenv("CLUSTER_CODEC_ENDPOINT"), TLS: tlsOn,
+		UI: true, Codec: codec, TLS: tlsOn,
 		AutoRestart: 5 * time.Second, Log: log,
 	})
 	if err != nil {
