@@ -77,5 +77,5 @@ func shoot(url, click, wait, out string, width, height int) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, png, 0o644)
+	return os.WriteFile(out, png, 0o644) //nolint:gosec // a screenshot for the docs, committed: world-readable on purpose
 }
