@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,12 +93,23 @@ func TestTemporalDBFileNamespaceUI(t *testing.T) {
 	o := TemporalOptions{
 		DBFile:           filepath.Join(dir, "state", "temporal.db"),
 		UIPort:           uiPort,
+		UICodecEndpoint:  "http://127.0.0.1:1/codec",
 		Namespace:        "textdesk",
 		SearchAttributes: map[string]string{"TextdeskConversationId": "keyword"},
 	}
 	tp := startTP(t, o)
 	if tp.UIURL == "" || !strings.HasSuffix(tp.UIURL, ":"+strconv.Itoa(uiPort)) {
 		t.Fatalf("UIURL = %q", tp.UIURL)
+	}
+	// The web UI tells the browser where to decode payloads (make dev: the api's /codec).
+	resp, err := http.Get(tp.UIURL + "/api/v1/settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(settings), `"http://127.0.0.1:1/codec"`) {
+		t.Errorf("the web UI's settings name no codec endpoint: %.500s", settings)
 	}
 	if tp.LogFile != filepath.Join(dir, "state", "temporal.log") {
 		t.Fatalf("LogFile = %q", tp.LogFile)

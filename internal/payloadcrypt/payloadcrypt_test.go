@@ -254,3 +254,22 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncodeDecode: the cost per payload of a conversation-state-sized payload.
+func BenchmarkEncodeDecode(b *testing.B) {
+	c, err := payloadcrypt.New(key("k1", 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: bytes.Repeat([]byte("x"), 2048)}}
+	b.SetBytes(2048)
+	for b.Loop() {
+		enc, err := c.Encode(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Decode(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
