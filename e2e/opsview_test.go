@@ -10,9 +10,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/internal/app"
+	"github.com/textdesk/textdesk/internal/testenv"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/textdesk/textdesk/workflows"
@@ -170,10 +171,16 @@ func currentDetails(t *testing.T, tc client.Client, wfID string) string {
 // events.
 func historySummaries(t *testing.T, tc client.Client, wfID string) (timers, activities []string) {
 	t.Helper()
+	// Summaries are payloads, encrypted like every other (docs/security.md).
+	codec, err := app.PayloadCodec(config.Config{PayloadKeys: testenv.PayloadKeys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := codec.DataConverter()
 	decode := func(p *commonpb.Payload) string {
 		var s string
 		if p != nil {
-			if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err != nil {
+			if err := dc.FromPayload(p, &s); err != nil {
 				t.Fatalf("decode summary: %v", err)
 			}
 		}

@@ -36,7 +36,10 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger, o Migrate
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	c, err := DialTemporal(ctx, cfg, log)
+	// Registering search attributes sends no payloads, so migrate needs no payload keys.
+	plain := cfg
+	plain.PayloadEncryption, plain.PayloadKeys, plain.PayloadKeysFile = "off", "", ""
+	c, err := DialTemporal(ctx, plain, log)
 	if err != nil {
 		return fmt.Errorf("%w (search attributes not registered; --skip-search-attributes skips this step)", err)
 	}

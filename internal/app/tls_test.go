@@ -28,6 +28,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/internal/testenv"
 )
 
 // testCA is a certificate authority made for one test.
@@ -181,6 +182,7 @@ func temporalEnv(t *testing.T, vars map[string]string) config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.PayloadKeys = testenv.PayloadKeys
 	return cfg
 }
 

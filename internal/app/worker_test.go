@@ -16,6 +16,7 @@ import (
 
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/internal/devstack"
+	"github.com/textdesk/textdesk/internal/testenv"
 	"github.com/textdesk/textdesk/workflows"
 )
 
@@ -37,6 +38,7 @@ func workerConfig(t *testing.T, taskQueue string) config.Config {
 		TaskQueue: taskQueue, TwilioAccountSID: "ACtest", TwilioAuthToken: "test", PublicURL: "http://127.0.0.1:1",
 		CallerKey: strings.Repeat("k", 32), EventRetention: 720 * time.Hour, WorkerStopTimeout: time.Second,
 		WorkflowCallTimeout: 5 * time.Second, WorkerMetricsAddr: fmt.Sprintf("127.0.0.1:%d", port),
+		PayloadKeys: testenv.PayloadKeys,
 	}
 }
 
@@ -111,7 +113,11 @@ func TestWorkerProbesAndPruneSchedule(t *testing.T) {
 		}
 	}
 
-	c, err := client.Dial(client.Options{HostPort: env.TemporalAddress, Namespace: env.Namespace})
+	opts := client.Options{HostPort: env.TemporalAddress, Namespace: env.Namespace}
+	if err := EncryptPayloads(cfg1, &opts); err != nil { // the prune result is encrypted too
+		t.Fatal(err)
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
