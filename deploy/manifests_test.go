@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -307,6 +308,32 @@ func TestConfigMapNamesKnownVariables(t *testing.T) {
 			}
 		}
 	}
+}
+
+// SIGTERM must leave the worker its whole stop timeout to drain in-flight sends before
+// the kubelet kills it.
+func TestWorkerGracePeriodCoversItsStopTimeout(t *testing.T) {
+	objs, _ := load(t)
+	stop := 30 * time.Second // config.Config's default
+	for _, o := range objs {
+		if v := str(o.doc, "data", "WORKER_STOP_TIMEOUT"); o.kind() == "ConfigMap" && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				t.Fatalf("WORKER_STOP_TIMEOUT %q: %v", v, err)
+			}
+			stop = d
+		}
+	}
+	for _, o := range objs {
+		if o.kind() == "Deployment" && o.name() == "textdesk-worker" {
+			grace, _ := get(podSpec(o), "terminationGracePeriodSeconds").(int)
+			if time.Duration(grace)*time.Second <= stop {
+				t.Errorf("worker terminationGracePeriodSeconds %d does not exceed WORKER_STOP_TIMEOUT %s", grace, stop)
+			}
+			return
+		}
+	}
+	t.Error("no textdesk-worker Deployment")
 }
 
 // The image builds with the Go go.mod asks for.
