@@ -130,6 +130,11 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 			t.Errorf("status callback links to span %s; want the send's RunActivity %s", l.SpanID(), run.SpanContext().SpanID())
 		}
 	}
+	if run != nil && (attr(callback, "textdesk.message_id") != attr(run, "textdesk.message_id") ||
+		attr(callback, "twilio.message_sid") != attr(run, "twilio.message_sid")) {
+		t.Errorf("status callback names message %s (%s); the send named %s (%s)", attr(callback, "textdesk.message_id"),
+			attr(callback, "twilio.message_sid"), attr(run, "textdesk.message_id"), attr(run, "twilio.message_sid"))
+	}
 	if attr(callback, "textdesk.message_id") == "" || !strings.HasPrefix(attr(callback, "twilio.message_sid"), "SM") {
 		t.Errorf("status callback span attributes: %v", callback.Attributes())
 	}
