@@ -25,7 +25,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
-	"go.opentelemetry.io/otel/trace"
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 	"go.temporal.io/sdk/interceptor"
 )
@@ -103,9 +102,6 @@ func Traceparent(ctx context.Context) string {
 	propagation.TraceContext{}.Inject(ctx, carrier)
 	return carrier["traceparent"]
 }
-
-// Tracer is textdesk's own tracer (for the attributes and spans it adds itself).
-func Tracer() trace.Tracer { return otel.Tracer("github.com/textdesk/textdesk") }
 
 // redactor takes phone numbers out of the URL attributes the HTTP instrumentation
 // records, before any exporter sees the span (OnEnd): a query string (Twilio's message list is
