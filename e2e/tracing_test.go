@@ -147,8 +147,8 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 			t.Errorf("span name %q holds the customer's number", sp.Name())
 		}
 		for _, kv := range sp.Attributes() {
-			if strings.Contains(kv.Value.Emit(), digits) {
-				t.Errorf("span %q attribute %s=%q holds the customer's number", sp.Name(), kv.Key, kv.Value.Emit())
+			if strings.Contains(kv.Value.String(), digits) {
+				t.Errorf("span %q attribute %s=%q holds the customer's number", sp.Name(), kv.Key, kv.Value.String())
 			}
 		}
 	}
@@ -177,7 +177,7 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 func attr(sp sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range sp.Attributes() {
 		if kv.Key == attribute.Key(key) {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
