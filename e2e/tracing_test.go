@@ -89,7 +89,7 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 		names = append(names, sp.Name())
 	}
 	slices.Sort(names)
-	t.Logf("spans in the message's trace: %s", strings.Join(slices.Compact(names), ", "))
+	t.Logf("%d spans in the message's trace: %s", len(names), strings.Join(slices.Compact(names), ", "))
 
 	find := func(what string, match func(sdktrace.ReadOnlySpan) bool) sdktrace.ReadOnlySpan {
 		t.Helper()
