@@ -12,6 +12,8 @@ import (
 	"time"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/textdesk/textdesk/conversation"
@@ -84,6 +86,7 @@ const inlineWait = 20 * time.Millisecond
 // same body sent to the same number from the same sender by something other than
 // textdesk in those minutes would be taken for ours, and ours not sent.
 func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult, error) {
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("textdesk.message_id", messageID)) // find the send by id
 	m, err := a.Store.MessageForSend(ctx, messageID)
 	if err != nil {
 		return SendResult{}, temporalError(err)
@@ -204,6 +207,7 @@ func rateLimited(sender, messageID string, wait time.Duration) error {
 // handedOff stores the SID of the Twilio message that carries messageID.
 func (a *Activities) handedOff(ctx context.Context, messageID string, tm *openapi.ApiV2010Message) (SendResult, error) {
 	sid, status := deref(tm.Sid), deref(tm.Status)
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("twilio.message_sid", sid))
 	if sid == "" {
 		return SendResult{}, temporal.NewNonRetryableApplicationError("Twilio answered without a message SID", ErrTypeSendRefused, nil)
 	}

@@ -89,7 +89,7 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 		names = append(names, sp.Name())
 	}
 	slices.Sort(names)
-	t.Logf("spans in the message's trace: %s", strings.Join(slices.Compact(names), ", "))
+	t.Logf("%d spans in the message's trace: %s", len(names), strings.Join(slices.Compact(names), ", "))
 
 	find := func(what string, match func(sdktrace.ReadOnlySpan) bool) sdktrace.ReadOnlySpan {
 		t.Helper()
@@ -130,6 +130,11 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 			t.Errorf("status callback links to span %s; want the send's RunActivity %s", l.SpanID(), run.SpanContext().SpanID())
 		}
 	}
+	if run != nil && (attr(callback, "textdesk.message_id") != attr(run, "textdesk.message_id") ||
+		attr(callback, "twilio.message_sid") != attr(run, "twilio.message_sid")) {
+		t.Errorf("status callback names message %s (%s); the send named %s (%s)", attr(callback, "textdesk.message_id"),
+			attr(callback, "twilio.message_sid"), attr(run, "textdesk.message_id"), attr(run, "twilio.message_sid"))
+	}
 	if attr(callback, "textdesk.message_id") == "" || !strings.HasPrefix(attr(callback, "twilio.message_sid"), "SM") {
 		t.Errorf("status callback span attributes: %v", callback.Attributes())
 	}
@@ -142,8 +147,8 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 			t.Errorf("span name %q holds the customer's number", sp.Name())
 		}
 		for _, kv := range sp.Attributes() {
-			if strings.Contains(kv.Value.Emit(), digits) {
-				t.Errorf("span %q attribute %s=%q holds the customer's number", sp.Name(), kv.Key, kv.Value.Emit())
+			if strings.Contains(kv.Value.String(), digits) {
+				t.Errorf("span %q attribute %s=%q holds the customer's number", sp.Name(), kv.Key, kv.Value.String())
 			}
 		}
 	}
@@ -172,7 +177,7 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 func attr(sp sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range sp.Attributes() {
 		if kv.Key == attribute.Key(key) {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

@@ -55,8 +55,8 @@ func TestTwilioCallIsAChildSpan(t *testing.T) {
 		t.Errorf("traceparent sent %q; want the Twilio span's", traceparent)
 	}
 	for _, kv := range call.Attributes {
-		if strings.Contains(kv.Value.Emit(), "4155550123") {
-			t.Errorf("attribute %s=%q holds the recipient's number", kv.Key, kv.Value.Emit())
+		if strings.Contains(kv.Value.String(), "4155550123") {
+			t.Errorf("attribute %s=%q holds the recipient's number", kv.Key, kv.Value.String())
 		}
 	}
 

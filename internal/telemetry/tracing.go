@@ -6,8 +6,8 @@ package telemetry
 // Exporter: otlptracehttp rather than otlptracegrpc. http/protobuf is the protocol the
 // OpenTelemetry specification makes the SDK default (OTEL_EXPORTER_OTLP_PROTOCOL), so
 // OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 means what the collector's and
-// Jaeger's docs say it means; it goes through ordinary HTTP proxies and load balancers;
-// and it keeps the exporter off the gRPC connection settings the Temporal client tunes.
+// Jaeger's docs say it means, and it goes through ordinary HTTP proxies and load
+// balancers.
 
 import (
 	"context"
@@ -25,7 +25,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
-	"go.opentelemetry.io/otel/trace"
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 	"go.temporal.io/sdk/interceptor"
 )
@@ -46,7 +45,8 @@ type TracingOptions struct {
 // spans still buffered and stops the exporter. When o is not enabled, or the process
 // already has an SDK provider (`textdesk dev` runs api and worker in one process; a
 // test installs an in-memory one), it changes nothing and the shutdown does nothing:
-// the global provider stays the no-op one, so instrumentation costs a nil check.
+// the global provider stays the no-op one, and the api and worker instrument nothing
+// (TracingOn).
 func StartTracing(ctx context.Context, o TracingOptions) (shutdown func(context.Context) error, err error) {
 	noop := func(context.Context) error { return nil }
 	startMu.Lock() // `textdesk dev` starts api and worker at once
@@ -75,10 +75,10 @@ func StartTracing(ctx context.Context, o TracingOptions) (shutdown func(context.
 
 var startMu sync.Mutex
 
-// NewTracerProvider is an SDK provider whose spans go to sp after Redact has taken
+// NewTracerProvider is an SDK provider whose spans go to sp after the redactor has taken
 // personal data out of them. StartTracing uses it with the OTLP exporter; tests use it
 // with an in-memory one. The sampler is the SDK's (OTEL_TRACES_SAMPLER; default:
-// sample every trace unless the caller's traceparent says not to).
+// sample every trace; a span with a parent follows the parent's decision).
 func NewTracerProvider(sp sdktrace.SpanProcessor, opts ...sdktrace.TracerProviderOption) *sdktrace.TracerProvider {
 	return sdktrace.NewTracerProvider(append(opts, sdktrace.WithSpanProcessor(redactor{sp}))...)
 }
@@ -103,9 +103,6 @@ func Traceparent(ctx context.Context) string {
 	propagation.TraceContext{}.Inject(ctx, carrier)
 	return carrier["traceparent"]
 }
-
-// Tracer is textdesk's own tracer (for the attributes and spans it adds itself).
-func Tracer() trace.Tracer { return otel.Tracer("github.com/textdesk/textdesk") }
 
 // redactor takes phone numbers out of the URL attributes the HTTP instrumentation
 // records, before any exporter sees the span (OnEnd): a query string (Twilio's message list is

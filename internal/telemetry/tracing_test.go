@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Without an OTLP endpoint nothing is installed: the global provider stays the no-op
@@ -44,7 +48,7 @@ func TestRedactor(t *testing.T) {
 	sp.End()
 	got := map[string]string{}
 	for _, kv := range spans.GetSpans()[0].Attributes {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.String()
 	}
 	want := map[string]string{
 		"url.path":   "/v1/teams/5f0c/numbers/REDACTED",
@@ -85,5 +89,42 @@ func TestJSONLoggerCarriesTraceIDs(t *testing.T) {
 	}
 	if _, err := NewLogger(&buf, "xml", "info"); err == nil {
 		t.Error("LOG_FORMAT=xml accepted")
+	}
+}
+
+// With an endpoint, spans reach it over OTLP/HTTP (POST /v1/traces under
+// OTEL_EXPORTER_OTLP_ENDPOINT) by the time shutdown returns, with the service name.
+func TestTracingExportsOverOTLPHTTP(t *testing.T) {
+	got := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- r.Method + " " + r.URL.Path + " " + r.Header.Get("Content-Type") + " " + string(body)
+	}))
+	defer srv.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+	t.Setenv("OTEL_SERVICE_NAME", "")
+	defer otel.SetTracerProvider(noop.NewTracerProvider())
+
+	shutdown, err := StartTracing(context.Background(), TracingOptions{Enabled: true, ServiceName: "textdesk-worker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !TracingOn() {
+		t.Fatal("tracing on did not install a provider")
+	}
+	_, sp := otel.Tracer("t").Start(context.Background(), "RunActivity:SendSMS")
+	sp.End()
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case req := <-got:
+		for _, want := range []string{"POST /v1/traces application/x-protobuf", "RunActivity:SendSMS", "textdesk-worker"} {
+			if !strings.Contains(req, want) {
+				t.Errorf("export %q lacks %q", req[:min(len(req), 80)], want)
+			}
+		}
+	default:
+		t.Fatal("nothing exported by shutdown")
 	}
 }
