@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -34,9 +33,10 @@ const usage = `usage: textdesk <command>
 commands:
   api        serve the HTTP API and Twilio webhooks
   worker     run the Temporal worker
-  migrate [--skip-search-attributes]
+  migrate [--wait D] [--skip-search-attributes]
              apply database migrations (DATABASE_URL) and register textdesk's search
-             attributes in the Temporal namespace (TEMPORAL_*)
+             attributes in the Temporal namespace (TEMPORAL_*); --wait: only wait up to
+             D for the migrations to be applied
   create-admin --email E [--name N] [--promote] [--link-valid-for D]
              create an admin (or give an existing admin a way back in; --promote an existing agent)
              and print a one-time set-password link
@@ -99,18 +99,6 @@ func run(ctx context.Context, cmd string) error {
 	}
 	printUsage()
 	return fmt.Errorf("unknown command %q", cmd)
-}
-
-func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	skip := fs.Bool("skip-search-attributes", false, "apply the database migrations only; register the search attributes by other means (tcld on Temporal Cloud)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	return app.Migrate(ctx, cfg, log, app.MigrateOptions{SkipSearchAttributes: *skip})
 }
 
 func newLogger(level string) *slog.Logger {
