@@ -75,7 +75,16 @@ func (d *Dispatcher) Receive(ctx context.Context, team store.Team, contact store
 // while the number's budget for the window lasts. A text is marked released after it
 // reached its workflow; a crash in between delivers it again, which the workflow
 // ignores (RecordInbound stores a MessageSid once). It returns how many it released.
+//
+// Every worker calls it; one at a time releases (an advisory lock), the others skip
+// the pass. Concurrent passes would each spend the number's budget on the same texts
+// (N workers: 1/N of the intake limit) and signal each text N times.
 func (d *Dispatcher) ReleaseParked(ctx context.Context) (int, error) {
+	unlock, ok, err := d.Store.TryLock(ctx, "textdesk:release-parked")
+	if err != nil || !ok {
+		return 0, err
+	}
+	defer unlock()
 	numbers, err := d.Store.ParkedNumbers(ctx)
 	if err != nil {
 		return 0, err

@@ -161,8 +161,8 @@ func TestHealthAndReadiness(t *testing.T) {
 	ready = nil
 	err = json.NewDecoder(resp.Body).Decode(&ready)
 	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || ready["postgres"] != "ok" || ready["temporal"] != "ok" {
-		t.Errorf("internal /readyz: %d %v %v; want 200 with postgres and temporal ok", resp.StatusCode, ready, err)
+	if err != nil || resp.StatusCode != http.StatusOK || ready["postgres"] != "ok" || ready["temporal"] != "ok" || ready["search_attributes"] != "ok" {
+		t.Errorf("internal /readyz: %d %v %v; want 200 with postgres, temporal and search attributes ok", resp.StatusCode, ready, err)
 	}
 	if m := scrapeMetrics(t, s.internalURL+"/metrics"); !hasSeries(m, "textdesk_webhooks_refused_total") {
 		t.Errorf("internal /metrics lacks the webhook counters")

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/textdesk/textdesk/config"
+	"github.com/textdesk/textdesk/dispatch"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 )
@@ -83,5 +85,46 @@ func TestIntakeLimitParksAndReleasesInOrder(t *testing.T) {
 	}
 	if _, released, _ := s.store.ParkedOf(ctx, last.ID); len(released) != 1 || !released[0] {
 		t.Errorf("the parked text is not marked released: %v", released)
+	}
+}
+
+// Workers release parked texts one at a time: two passes at once release each text
+// once and spend the number's intake budget once per text, not twice.
+func TestReleaseParkedOncePerCluster(t *testing.T) {
+	s := startStackWith(t, stackOptions{noWorker: true})
+	ctx := context.Background()
+	const n = 8
+	for i := range n {
+		p := newPhone()
+		contact, err := s.store.EnsureContact(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.store.ParkInbound(ctx, store.ParkedInbound{MessageSid: fmt.Sprintf("SMpark%d%s", i, p[1:]), TeamID: s.team.ID,
+			ContactID: contact.ID, From: p, To: s.teamPhone, Body: "parked", NumSegments: 1, ReceivedAt: time.Now().UTC()}, store.ParkedIntake); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tc := s.temporal(t)
+	released := make(chan int, 2)
+	for range 2 {
+		d := &dispatch.Dispatcher{Store: s.store, Temporal: tc, TaskQueue: s.cfg.TaskQueue, IntakeLimit: 1000}
+		go func() {
+			r, err := d.ReleaseParked(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			released <- r
+		}()
+	}
+	if total := <-released + <-released; total != n {
+		t.Errorf("released %d texts in two concurrent passes; want each of %d once", total, n)
+	}
+	var spent int
+	if err := s.dbQueryRow(`SELECT coalesce(sum(n), 0) FROM rate_counters WHERE key = $1`, "intake:"+s.teamPhone).Scan(&spent); err != nil {
+		t.Fatal(err)
+	}
+	if spent != n {
+		t.Errorf("intake budget spent %d for %d texts", spent, n)
 	}
 }

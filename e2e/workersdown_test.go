@@ -11,6 +11,7 @@ import (
 
 	"github.com/textdesk/textdesk/config"
 	"github.com/textdesk/textdesk/internal/app"
+	"github.com/textdesk/textdesk/twilioemu"
 )
 
 // With every worker down, an agent's reply answers 503 with a message saying why
@@ -54,5 +55,40 @@ func TestReplyWithWorkersDownAnswers503(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code != "unavailable" || !strings.Contains(e.Error.Message, "no textdesk worker") {
 		t.Errorf("error = %+v (%v); want unavailable naming the missing workers", e.Error, err)
+	}
+}
+
+// A stopping worker (SIGTERM: its context ends) lets an in-flight Twilio send finish
+// within WORKER_STOP_TIMEOUT and record its result, instead of cancelling it midway
+// (which would leave the message for another worker's retry to reconcile).
+func TestWorkerDrainsInFlightSendOnStop(t *testing.T) {
+	const twilioDelay = 2 * time.Second
+	s := startStackWith(t, stackOptions{noWorker: true, configure: func(c *config.Config) { c.WorkerStopTimeout = 15 * time.Second }})
+	wctx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- app.RunWorker(wctx, s.cfg, slog.New(slog.DiscardHandler)) }()
+	defer stopWorker()
+	customer := newPhone()
+	s.inbound(customer, s.teamPhone, "hello")
+	conv := s.conversationWith(customer)
+	if err := s.emu.SetFaults(twilioemu.Faults{REST: []twilioemu.RESTFault{{Kind: twilioemu.FaultSlow, Method: "POST",
+		Delay: twilioemu.Duration(twilioDelay), Count: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := s.reply(conv.ID, "sent while the worker stops")
+	eventually(t, "the send reached Twilio", func() bool { return len(s.sentTo(customer)) == 1 })
+
+	stopWorker() // Twilio holds its answer for twilioDelay
+	start := time.Now()
+	if err := <-workerDone; err != nil {
+		t.Fatalf("worker: %v", err)
+	}
+	t.Logf("worker stopped after %s", time.Since(start).Round(time.Millisecond))
+	got, err := s.store.Message(context.Background(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TwilioSID == nil || *got.TwilioSID != s.sentTo(customer)[0].Sid {
+		t.Errorf("after the worker stopped, message = status %s sid %v; want the send finished and recorded (sid %s)", got.Status, got.TwilioSID, s.sentTo(customer)[0].Sid)
 	}
 }

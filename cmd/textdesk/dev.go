@@ -17,7 +17,6 @@ import (
 	"github.com/textdesk/textdesk/internal/demo"
 	"github.com/textdesk/textdesk/internal/devstack"
 	"github.com/textdesk/textdesk/internal/payloadcrypt"
-	"github.com/textdesk/textdesk/migrations"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/workflows"
 )
@@ -100,9 +99,6 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	if os.Getenv("TEMPORAL_ADDRESS") != "" || temporalAlreadyUp(ctx, cfg) {
 		log.Info("using running Temporal server", "addr", cfg.TemporalAddress)
-		if err := devstack.EnsureSearchAttributes(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
-			return err
-		}
 	} else {
 		log.Info("starting Temporal dev server", "db", filepath.Join(dataDir, "temporal.db"))
 		t, err := devstack.StartTemporal(infra, devstack.TemporalOptions{
@@ -120,7 +116,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		cfg.TemporalAddress = t.Address
 	}
 
-	if err := migrations.Up(ctx, cfg.DatabaseURL, log); err != nil {
+	// The database migrations, and the search attributes on a server we did not start
+	// (through the same TEMPORAL_* connection settings as api and worker).
+	if err := app.Migrate(ctx, cfg, log, app.MigrateOptions{}); err != nil {
 		return err
 	}
 	envFile := filepath.Join(dataDir, "demo.env")

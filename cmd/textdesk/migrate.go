@@ -13,9 +13,10 @@ import (
 	"github.com/textdesk/textdesk/migrations"
 )
 
-// runMigrate applies the migrations and registers the search attributes, or with --wait D only waits up to D for someone
-// else (the release's migrate Job) to have applied them: api and worker pods run that
-// as an init container so they never start on an old schema.
+// runMigrate applies the migrations and registers the search attributes
+// (app.Migrate), or with --wait D only waits up to D for someone else (the release's
+// migrate Job) to have applied the migrations: api and worker pods run that as an init
+// container so they never start on an old schema.
 func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -290,7 +290,9 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (err er
 	}
 	if err := w.Start(); err != nil {
 		stopServing()
-		<-metricsDone
+		if merr := <-metricsDone; merr != nil {
+			log.Warn("metrics server", "error", merr) // the start's error is the one to report
+		}
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 	}
 	started.Store(true)

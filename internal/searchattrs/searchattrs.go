@@ -149,16 +149,18 @@ func (e *RefusedError) Error() string {
 func (e *RefusedError) Unwrap() error { return e.Err }
 
 // Commands are the CLI commands that add missing to namespace: tcld on Temporal
-// Cloud, the temporal CLI elsewhere.
+// Cloud, the temporal CLI elsewhere (one command per attribute: that CLI pairs each
+// --name with its own --type and silently drops names without one).
 func Commands(namespace string, missing []string, want map[string]enumspb.IndexedValueType) string {
-	var cloud, cli strings.Builder
-	cloud.WriteString("  Temporal Cloud:  tcld namespace search-attributes add --namespace " + namespace)
-	cli.WriteString("  self-hosted:     temporal operator search-attribute create --namespace " + namespace)
+	var b strings.Builder
+	b.WriteString("  Temporal Cloud:  tcld namespace search-attributes add --namespace " + namespace)
 	for _, name := range missing {
-		fmt.Fprintf(&cloud, " --search-attribute %s=%s", name, ShortType(want[name]))
-		fmt.Fprintf(&cli, " --name %s --type %s", name, ShortType(want[name]))
+		fmt.Fprintf(&b, " --search-attribute %s=%s", name, ShortType(want[name]))
 	}
-	return cloud.String() + "\n" + cli.String()
+	for _, name := range missing {
+		fmt.Fprintf(&b, "\n  self-hosted:     temporal operator search-attribute create --namespace %s --name %s --type %s", namespace, name, ShortType(want[name]))
+	}
+	return b.String()
 }
 
 // refused: the server will not let these credentials do it (or does not implement it).
