@@ -36,33 +36,90 @@ type Dispatcher struct {
 	// parked (intake.go; 0: 120 a minute).
 	IntakeLimit  int
 	IntakeWindow time.Duration
-	// CallTimeout bounds each call to Temporal on a request's behalf (0:
-	// DefaultCallTimeout). An update waits for a worker to run it: with every worker
-	// down it would wait as long as the caller does.
+	// CallTimeout is how long a call to Temporal on a request's behalf may take before
+	// it must show that a worker is there (0: DefaultCallTimeout). An update waits for a
+	// worker to run it: with every worker down it would wait as long as the caller does.
+	// A call past CallTimeout goes on while workers poll the task queue (they are busy,
+	// not gone), up to MaxCallWait in all (0: DefaultMaxCallWait).
 	CallTimeout time.Duration
+	MaxCallWait time.Duration
 	Now         func() time.Time
 }
 
 // DefaultCallTimeout is CallTimeout's default (TEXTDESK_WORKFLOW_CALL_TIMEOUT).
 const DefaultCallTimeout = 5 * time.Second
 
-// call returns ctx bounded by CallTimeout, for one call to Temporal.
+// DefaultMaxCallWait is MaxCallWait's default: what a busy worker may take.
+const DefaultMaxCallWait = 30 * time.Second
+
+// call returns ctx for one call to Temporal. It ends the call after CallTimeout unless
+// a worker polled the task queue within the last CallTimeout (then it checks again
+// every second, up to MaxCallWait): a worker that is gone answers 503 within a few
+// seconds, one that is only busy (a burst, a slow Postgres) is waited for, instead of
+// turning load into errors.
 func (d *Dispatcher) call(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, cmp.Or(d.CallTimeout, DefaultCallTimeout))
+	first := cmp.Or(d.CallTimeout, DefaultCallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, max(first, cmp.Or(d.MaxCallWait, DefaultMaxCallWait)))
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTimer(first)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-cctx.Done():
+				return
+			case <-t.C:
+			}
+			if !d.workersPolling(cctx, first) {
+				cancel()
+				return
+			}
+			t.Reset(time.Second)
+		}
+	}()
+	return cctx, func() { close(stop); cancel() }
 }
 
-// timedOut turns a call that ran out of CallTimeout (the caller's own ctx still
-// alive) into EUnavailable, naming the likely cause; other errors pass unchanged.
+// workersPolling reports whether a worker polled the task queue (workflow or activity
+// tasks) within the last window. An idle worker's poll can be a minute old, but then
+// the call would not be waiting: a call waits on workers that are busy (polling as they
+// finish each task) or gone (their last poll getting older). An update that waits on a
+// slow activity while every poller idles looks gone: it answers 503 as it would without
+// this check. If Temporal cannot tell, the call keeps waiting (up to MaxCallWait).
+func (d *Dispatcher) workersPolling(ctx context.Context, window time.Duration) bool {
+	for _, kind := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+		qctx, cancel := context.WithTimeout(ctx, time.Second)
+		resp, err := d.Temporal.DescribeTaskQueue(qctx, d.TaskQueue, kind)
+		cancel()
+		if err != nil {
+			return true
+		}
+		for _, p := range resp.GetPollers() {
+			if time.Since(p.GetLastAccessTime().AsTime()) < window {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// timedOut turns a call that call ended (the caller's own ctx still alive) into
+// EUnavailable, naming the likely cause; other errors pass unchanged.
 func (d *Dispatcher) timedOut(caller context.Context, err error) error {
 	if err == nil || caller.Err() != nil {
 		return err
 	}
+	// The caller is still there, so our own bound ended the call (call).
 	var update *client.WorkflowUpdateServiceTimeoutOrCanceledError
 	var deadline *serviceerror.DeadlineExceeded
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &update) || errors.As(err, &deadline) {
+	var canceled *serviceerror.Canceled
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, &update) ||
+		errors.As(err, &deadline) || errors.As(err, &canceled) {
 		return errors.Join(conversation.Errorf(conversation.EUnavailable,
-			"the conversation did not answer within %s: no textdesk worker is processing conversations (stopped or overloaded); retry shortly",
-			cmp.Or(d.CallTimeout, DefaultCallTimeout)), err)
+			"the conversation did not answer: no textdesk worker is processing conversations (none polled in the last %s, or all stayed busy for %s); retry shortly",
+			cmp.Or(d.CallTimeout, DefaultCallTimeout), max(cmp.Or(d.CallTimeout, DefaultCallTimeout), cmp.Or(d.MaxCallWait, DefaultMaxCallWait))), err)
 	}
 	return err
 }
