@@ -417,7 +417,7 @@ func (s *Server) teamFor(r *http.Request, number, serviceSid string) (store.Team
 	if serviceSid != "" {
 		team, err = s.Store.TeamByMessagingService(ctx, serviceSid)
 		if err == nil {
-			if err := s.Store.AddTeamNumber(ctx, team.ID, number); err != nil {
+			if err := s.Store.AddServiceNumber(ctx, team.ID, number, serviceSid); err != nil {
 				return store.Team{}, err
 			}
 			loggerFrom(r).Info("number of a messaging service joined its team", "number", number, "messaging_service_sid", serviceSid, "team_id", team.ID)
