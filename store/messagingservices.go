@@ -105,7 +105,7 @@ func (s *Store) PatchTeamNumber(ctx context.Context, teamID, number string, p Nu
 			return TeamNumber{}, err
 		}
 		if n == 0 {
-			return TeamNumber{}, conversation.Errorf(conversation.EInvalid,
+			return TeamNumber{}, conversation.Errorf(conversation.EUnprocessable,
 				"messaging_service_sid: %s is not linked to the team; link it with POST /v1/teams/{id}/messaging-services first", *p.MessagingServiceSID)
 		}
 	}
