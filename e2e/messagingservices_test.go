@@ -7,7 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/textdesk/textdesk/activities"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 )
@@ -135,6 +139,35 @@ func TestMessagingServicesAndSendRatesThroughTheAPI(t *testing.T) {
 		t.Errorf("rate after reset: %v; want the default %v", r, defaultRate)
 	}
 
+	// The send schedule paces a number at the rate set through the API: two one-segment
+	// messages from it are 1/50 s apart (plus the 1% margin), not the default's 1 s.
+	sender := newPhone()
+	if code := s.call("POST", "/v1/teams/"+s.team.ID+"/numbers", admin.token, map[string]string{"number": sender}, nil); code != http.StatusCreated {
+		t.Fatalf("add number: %d", code)
+	}
+	if code := s.call("PATCH", "/v1/teams/"+s.team.ID+"/numbers/"+url.PathEscape(sender), admin.token, map[string]any{"send_rate": 50}, nil); code != 200 {
+		t.Fatalf("set rate: %d", code)
+	}
+	var slots []time.Time
+	for i := range 2 {
+		id := uuid.NewString()
+		if _, err := s.store.InsertOutbound(ctx, store.Message{ID: id, ConversationID: conv.ID, Kind: "text", From: sender, To: customer,
+			Body: "paced", CreatedAt: time.Now().UTC().Add(time.Duration(i) * time.Millisecond)}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.store.ReserveSendSlot(ctx, id, defaultRate, activities.DefaultValidityPeriod); err != nil {
+			t.Fatal(err)
+		}
+		at, err := s.store.SendSlot(ctx, id)
+		if err != nil || at == nil {
+			t.Fatalf("slot: %v %v", at, err)
+		}
+		slots = append(slots, *at)
+	}
+	if gap := slots[1].Sub(slots[0]); gap < 19*time.Millisecond || gap > 21*time.Millisecond {
+		t.Errorf("slots %s apart; want 20.2ms (50 segments/s set through the API, 1%% margin)", gap)
+	}
+
 	// Every change is audited, on the team.
 	var page auditPage
 	if err := s.mustSend(apiRequest{method: "GET", path: "/v1/audit-events?target_id=" + s.team.ID, token: admin.token}, http.StatusOK).decode(&page); err != nil {
@@ -144,7 +177,7 @@ func TestMessagingServicesAndSendRatesThroughTheAPI(t *testing.T) {
 	for _, ev := range page.Events {
 		actions = append(actions, ev.Action)
 	}
-	want := []string{"team.number_update", "team.number_update", "team.messaging_service_unlink", "team.messaging_service_link"}
+	want := []string{"team.number_update", "team.number_add", "team.number_update", "team.number_update", "team.messaging_service_unlink", "team.messaging_service_link"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("audit events on the team: %v; want %v (newest first)", actions, want)
 	}
