@@ -64,6 +64,16 @@ func TestMessagingServicesAndSendRatesThroughTheAPI(t *testing.T) {
 		list.Services[0].SID != service || !slices.Equal(list.Services[0].Numbers, []string{pool}) {
 		t.Errorf("services: %d %+v; want %s with %s", code, list.Services, service, pool)
 	}
+	// A number the team had before the service was linked joins it when a message
+	// reaches it through the service.
+	if _, code, err := s.emu.SimulateInbound(ctx, twilioemu.Inbound{From: newPhone(), To: s.teamPhone, MessagingServiceSid: service, Body: "Hi"}); err != nil || code != http.StatusOK {
+		t.Fatalf("inbound to a team number through the service: %d %v", code, err)
+	}
+	want := []string{pool, s.teamPhone}
+	slices.Sort(want)
+	if code := s.call("GET", services, admin.token, nil, &list); code != 200 || len(list.Services) != 1 || !slices.Equal(list.Services[0].Numbers, want) {
+		t.Errorf("services: %d %+v; want %s with %v", code, list.Services, service, want)
+	}
 	s.reply(conv.ID, "We are on it.")
 	eventually(t, "the reply at the emulator", func() bool { return len(s.sentTo(customer)) == 1 })
 	if got := s.sentTo(customer)[0]; got.MessagingServiceSid != service || got.From != pool {
@@ -177,7 +187,7 @@ func TestMessagingServicesAndSendRatesThroughTheAPI(t *testing.T) {
 	for _, ev := range page.Events {
 		actions = append(actions, ev.Action)
 	}
-	want := []string{"team.number_update", "team.number_add", "team.number_update", "team.number_update", "team.messaging_service_unlink", "team.messaging_service_link"}
+	want = []string{"team.number_update", "team.number_add", "team.number_update", "team.number_update", "team.messaging_service_unlink", "team.messaging_service_link"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("audit events on the team: %v; want %v (newest first)", actions, want)
 	}

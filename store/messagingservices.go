@@ -83,6 +83,16 @@ func (s *Store) AddServiceNumber(ctx context.Context, teamID, number, sid string
 	return err
 }
 
+// NoteServiceNumber records that an inbound message reached the team's number through
+// Messaging Service sid: the number is in its pool, so its sends carry the service. A
+// service not linked to the team, or a number already recorded in it, changes nothing.
+func (s *Store) NoteServiceNumber(ctx context.Context, teamID, number, sid string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE team_numbers SET messaging_service_sid = $3
+		WHERE number = $1 AND team_id = $2 AND messaging_service_sid IS DISTINCT FROM $3
+		  AND EXISTS (SELECT 1 FROM team_messaging_services WHERE sid = $3 AND team_id = $2)`, number, teamID, sid)
+	return err
+}
+
 // NumberPatch changes a team number's sending settings; a field left nil is kept, and
 // Clear... resets it (the default rate; no service).
 type NumberPatch struct {
