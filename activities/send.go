@@ -152,6 +152,12 @@ func (a *Activities) SendSMS(ctx context.Context, messageID string) (SendResult,
 
 	params := &openapi.CreateMessageParams{}
 	params.SetTo(m.To).SetFrom(m.From).SetBody(m.Body)
+	if m.MessagingServiceSID != "" {
+		// Twilio takes the service in addition to From: the service's features and
+		// reporting apply, while the sender stays the conversation's number, which
+		// the rate schedule and the reconciliation (by To and From) rely on.
+		params.SetMessagingServiceSid(m.MessagingServiceSID)
+	}
 	params.SetValidityPeriod(validitySeconds(remaining))
 	if cb := a.statusCallback(ctx, messageID); cb != "" {
 		params.SetStatusCallback(cb)

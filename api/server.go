@@ -69,6 +69,9 @@ type Server struct {
 	PayloadCodec converter.PayloadCodec
 	// TemporalWebOrigins may call the codec endpoint from a browser (CORS).
 	TemporalWebOrigins []string
+	// DefaultSendRate is SMS_DEFAULT_SEND_RATE, shown with the numbers that have no
+	// rate of their own (0: 1, a long code, as the worker takes it).
+	DefaultSendRate float64
 
 	hub     *eventHub
 	creds   *credWatch
@@ -201,6 +204,11 @@ func (s *Server) Handler() http.Handler {
 		r.Delete("/teams/{id}/templates/{template_id}", s.deleteTemplate)
 		r.Post("/teams/{id}/numbers", s.addTeamNumber)
 		r.Delete("/teams/{id}/numbers/{number}", s.deleteTeamNumber)
+		r.Get("/teams/{id}/numbers", s.listTeamNumbers)
+		r.Patch("/teams/{id}/numbers/{number}", s.patchTeamNumber)
+		r.Get("/teams/{id}/messaging-services", s.listMessagingServices)
+		r.Post("/teams/{id}/messaging-services", s.linkMessagingService)
+		r.Delete("/teams/{id}/messaging-services/{sid}", s.unlinkMessagingService)
 		r.Get("/teams/{id}/members", s.listTeamMembers)
 		r.Put("/teams/{id}/members/{user_id}", s.putTeamMember)
 		r.Delete("/teams/{id}/members/{user_id}", s.deleteTeamMember)

@@ -411,13 +411,20 @@ const maxSenderID = 32
 func (s *Server) teamFor(r *http.Request, number, serviceSid string) (store.Team, error) {
 	ctx := r.Context()
 	team, err := s.Store.TeamByNumber(ctx, number)
+	if err == nil && serviceSid != "" {
+		// Twilio says the number is in the service's pool: its sends carry the service
+		// from now on, if the team linked it. Not worth failing the message over.
+		if err := s.Store.NoteServiceNumber(ctx, team.ID, number, serviceSid); err != nil {
+			loggerFrom(r).Warn("number's messaging service not recorded", "error", err, "messaging_service_sid", serviceSid, "team_id", team.ID)
+		}
+	}
 	if conversation.ErrorCode(err) != conversation.ENotFound {
 		return team, err
 	}
 	if serviceSid != "" {
 		team, err = s.Store.TeamByMessagingService(ctx, serviceSid)
 		if err == nil {
-			if err := s.Store.AddTeamNumber(ctx, team.ID, number); err != nil {
+			if err := s.Store.AddServiceNumber(ctx, team.ID, number, serviceSid); err != nil {
 				return store.Team{}, err
 			}
 			loggerFrom(r).Info("number of a messaging service joined its team", "number", number, "messaging_service_sid", serviceSid, "team_id", team.ID)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/twilioemu"
 )
@@ -747,6 +749,52 @@ func (x *authzEnv) deleteNumberReq(c authzCaller) authzReq {
 	r := on("id", x.team.ID).param("number", number)
 	r.unchanged = func() error {
 		_, err := x.s.store.TeamByNumber(context.Background(), number)
+		return err
+	}
+	return r
+}
+
+// patchNumberReq sets the send rate of a number given to the team for the call.
+func (x *authzEnv) patchNumberReq(c authzCaller) authzReq {
+	number := newPhone()
+	if err := x.s.store.AddTeamNumber(context.Background(), x.team.ID, number); err != nil {
+		x.t.Fatal(err)
+	}
+	r := on("id", x.team.ID).param("number", number).with(map[string]any{"send_rate": 10})
+	r.unchanged = func() error {
+		if rate, err := x.s.store.SendRateOf(context.Background(), number, 0.5); err != nil || rate != 0.5 {
+			return fmt.Errorf("%s has send rate %v (%v); want none of its own", number, rate, err)
+		}
+		return nil
+	}
+	return r
+}
+
+// newServiceSID is a fresh Messaging Service SID.
+func newServiceSID() string { return "MG" + strings.ReplaceAll(uuid.NewString(), "-", "") }
+
+// linkServiceReq links a fresh Messaging Service to the team.
+func (x *authzEnv) linkServiceReq(c authzCaller) authzReq {
+	sid := newServiceSID()
+	r := on("id", x.team.ID).with(map[string]string{"sid": sid})
+	r.unchanged = func() error {
+		if _, err := x.s.store.TeamByMessagingService(context.Background(), sid); err == nil {
+			return fmt.Errorf("%s was linked to a team", sid)
+		}
+		return nil
+	}
+	return r
+}
+
+// unlinkServiceReq unlinks a Messaging Service linked to the team for the call.
+func (x *authzEnv) unlinkServiceReq(c authzCaller) authzReq {
+	sid := newServiceSID()
+	if _, err := x.s.store.LinkMessagingService(context.Background(), x.team.ID, sid); err != nil {
+		x.t.Fatal(err)
+	}
+	r := on("id", x.team.ID).param("sid", sid)
+	r.unchanged = func() error {
+		_, err := x.s.store.TeamByMessagingService(context.Background(), sid)
 		return err
 	}
 	return r

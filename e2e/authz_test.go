@@ -145,6 +145,11 @@ var authzMatrix = []authzRow{
 	}},
 	{"addTeamNumber", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq { return x.addNumberReq(c) }},
 	{"deleteTeamNumber", adminOnly, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteNumberReq(c) }},
+	{"listTeamNumbers", adminOnly, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
+	{"patchTeamNumber", adminOnly, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchNumberReq(c) }},
+	{"listMessagingServices", adminOnly, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
+	{"linkMessagingService", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq { return x.linkServiceReq(c) }},
+	{"unlinkMessagingService", adminOnly, 204, func(x *authzEnv, c authzCaller) authzReq { return x.unlinkServiceReq(c) }},
 	{"putTeamMember", adminOnly, 204, func(x *authzEnv, c authzCaller) authzReq { return x.putMemberReq(c) }},
 	{"deleteTeamMember", adminOnly, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteMemberReq(c) }},
 	{"createUser", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq {

@@ -235,20 +235,25 @@ type OutboundToSend struct {
 	ConsentReason string
 	// SendAttempts counts earlier hand-off attempts (BeginSendAttempt).
 	SendAttempts int
+	// MessagingServiceSID is the Messaging Service of the From number, while it is
+	// linked to the number's team ("": none); the send carries it.
+	MessagingServiceSID string
 }
 
 // MessageForSend loads an outbound message with its contact's consent flags.
 func (s *Store) MessageForSend(ctx context.Context, id string) (OutboundToSend, error) {
 	var o OutboundToSend
 	m, err := scanMessage(s.pool.QueryRow(ctx, `SELECT `+messageColumns+`, messages.send_attempts,
-			coalesce(consent.opted_out, false), coalesce(block.blocked, false), coalesce(consent.consent_reason, '')
+			coalesce(consent.opted_out, false), coalesce(block.blocked, false), coalesce(consent.consent_reason, ''),
+			coalesce(ms.sid, '')
 		FROM messages JOIN conversations c ON c.id = messages.conversation_id
 		LEFT JOIN team_numbers tn ON tn.number = messages.from_number
+		LEFT JOIN team_messaging_services ms ON ms.sid = tn.messaging_service_sid AND ms.team_id = tn.team_id
 		LEFT JOIN contact_team_settings consent ON consent.contact_id = c.contact_id
 			AND consent.team_id = coalesce(tn.team_id, c.team_id)
 		LEFT JOIN contact_team_settings block ON block.contact_id = c.contact_id AND block.team_id = c.team_id
 		WHERE messages.id = $1 AND messages.direction = 'outbound'`, id),
-		&o.SendAttempts, &o.ContactOptedOut, &o.ContactBlocked, &o.ConsentReason)
+		&o.SendAttempts, &o.ContactOptedOut, &o.ContactBlocked, &o.ConsentReason, &o.MessagingServiceSID)
 	if err != nil {
 		return o, notFound(err, "message")
 	}

@@ -108,8 +108,7 @@ func (s *Store) ReserveSendSlot(ctx context.Context, messageID string, defaultRa
 	}
 	var next time.Time
 	var rate float64
-	if err := tx.QueryRow(ctx, `SELECT greatest(s.next_slot_at, clock_timestamp()),
-			coalesce((SELECT n.send_rate::float8 FROM team_numbers n WHERE n.number = s.sender), $2::float8)
+	if err := tx.QueryRow(ctx, `SELECT greatest(s.next_slot_at, clock_timestamp()), `+senderRateSQL("s.sender", "$2")+`
 		FROM sender_schedule s WHERE s.sender = $1 FOR UPDATE`, sender, defaultRate).Scan(&next, &rate); err != nil {
 		return 0, err
 	}

@@ -75,6 +75,12 @@ func (e *Emulator) messageFromForm(f url.Values) (Message, *apiError) {
 		}
 		validity = n
 	}
+	if from == "" {
+		// Sent through a Messaging Service alone: Twilio picks a sender of its pool.
+		// The emulator knows a pool by the numbers inbound messages reached through
+		// it; a service it has seen none of sends from no number it can name.
+		from = e.store.poolNumber(mss)
+	}
 	received := time.Now().UTC()
 	now := received.Truncate(time.Second)
 	return Message{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/textdesk/textdesk/twilioemu"
 	"github.com/twilio/twilio-go/client"
+	api "github.com/twilio/twilio-go/rest/api/v2010"
 )
 
 func TestSimulateInbound(t *testing.T) {
@@ -151,5 +152,38 @@ func decode(t *testing.T, resp *http.Response, status int, v any) {
 	}
 	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
 		t.Fatalf("decode %s: %v", buf.String(), err)
+	}
+}
+
+// A message sent with a Messaging Service and no From leaves from a number of the
+// service's pool (one an inbound message reached through it), as Twilio picks one; a
+// From given with the service is kept.
+func TestServiceSendPicksPoolNumber(t *testing.T) {
+	h := newHook(t, http.StatusOK)
+	e := newEnv(t, twilioemu.Config{WebhookURL: h.srv.URL + "/webhooks/twilio/messages"})
+	const service, other = "MG0123456789abcdef0123456789abcd01", "MG0123456789abcdef0123456789abcd02"
+	if _, _, err := e.emu.SimulateInbound(context.Background(), twilioemu.Inbound{
+		From: "+15551112222", To: "+15553334444", MessagingServiceSid: service, Body: "hi",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.client.Api.CreateMessage((&api.CreateMessageParams{}).
+		SetTo("+15551112222").SetMessagingServiceSid(service).SetBody("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.From == nil || *m.From != "+15553334444" || m.MessagingServiceSid == nil || *m.MessagingServiceSid != service {
+		t.Errorf("from=%v mss=%v; want the pool number +15553334444 and the service", m.From, m.MessagingServiceSid)
+	}
+	m, err = e.client.Api.CreateMessage((&api.CreateMessageParams{}).
+		SetTo("+15551112222").SetFrom("+15550009999").SetMessagingServiceSid(service).SetBody("hello"))
+	if err != nil || m.From == nil || *m.From != "+15550009999" {
+		t.Errorf("with From: %v %v; want From kept", m, err)
+	}
+	// A service whose pool the emulator has not seen: no number to name, as before.
+	m, err = e.client.Api.CreateMessage((&api.CreateMessageParams{}).
+		SetTo("+15551112222").SetMessagingServiceSid(other).SetBody("hello"))
+	if err != nil || m.From != nil {
+		t.Errorf("unknown pool: from=%v err=%v; want none", m.From, err)
 	}
 }

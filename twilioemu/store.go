@@ -73,6 +73,19 @@ func (s *store) add(m Message) {
 	s.order = append(s.order, m.Sid)
 }
 
+// poolNumber is a number of Messaging Service mss's sender pool: the To of the first
+// inbound message that reached it ("" if none did).
+func (s *store) poolNumber(mss string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, sid := range s.order {
+		if m := s.bySid[sid].msg; m.Direction == DirectionInbound && m.MessagingServiceSid == mss {
+			return m.To
+		}
+	}
+	return ""
+}
+
 func (s *store) get(sid string) (Message, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -192,6 +192,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan
 		srv.PayloadCodec = codec
 	}
 	srv.TemporalWebOrigins = cfg.TemporalWebOrigins
+	srv.DefaultSendRate = cfg.SendRate
 	srv.Webhooks = api.WebhookOptions{SecondaryAuthToken: cfg.TwilioAuthTokenSecondary, TrustedProxy: cfg.TrustedProxy}
 	public := srv.Handler()
 	if cfg.APIInternalAddr == "" {
