@@ -28,11 +28,12 @@ func (s *Server) listScheduled(w http.ResponseWriter, r *http.Request) {
 }
 
 type scheduleRequest struct {
-	TeamID          string    `json:"team_id"`
-	To              string    `json:"to"`
-	Body            *string   `json:"body"`
-	SendAt          time.Time `json:"send_at"`
-	messageTemplate           // or a template, rendered when the message is queued
+	TeamID string    `json:"team_id"`
+	To     string    `json:"to"`
+	Body   *string   `json:"body"`
+	SendAt time.Time `json:"send_at"`
+	// Or a template, rendered when the message is queued.
+	messageTemplate
 }
 
 // postScheduled: POST /v1/scheduled-messages {"team_id", "to", "body", "send_at"} — queue
