@@ -29,11 +29,13 @@ func templateError(err error) error {
 	if !errors.As(err, &te) {
 		return err
 	}
-	code := conversation.EInvalid
-	if te.Kind == templating.Unknown {
-		code = conversation.EUnprocessable
+	switch te.Kind {
+	case templating.Unknown:
+		return conversation.Errorf(conversation.EUnprocessable, "body: %s", te.Error())
+	case templating.Syntax:
+		return conversation.Errorf(conversation.EInvalid, "body: %s", te.Error())
 	}
-	return conversation.Errorf(code, "body: %s", te.Error())
+	return conversation.Errorf(conversation.EInvalid, "%s", te.Error())
 }
 
 // parseTemplate parses a template body, with the API's errors.
