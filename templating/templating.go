@@ -72,6 +72,7 @@ type Template struct {
 // Parse reads src; the error, if any, is an *Error.
 func Parse(src string) (*Template, error) {
 	t := &Template{}
+	pos := 1 // in characters, counted as the scan goes: linear on any input
 	for i := 0; ; {
 		j := strings.Index(src[i:], "{{")
 		if j < 0 {
@@ -83,20 +84,21 @@ func Parse(src string) (*Template, error) {
 		if j > 0 {
 			t.parts = append(t.parts, part{text: src[i : i+j]})
 		}
+		pos += utf8.RuneCountInString(src[i : i+j])
 		i += j
-		p, n, err := placeholder(src, i)
+		p, n, err := placeholder(src, i, pos)
 		if err != nil {
 			return nil, err
 		}
 		t.parts = append(t.parts, p)
+		pos += utf8.RuneCountInString(src[i : i+n])
 		i += n
 	}
 }
 
-// placeholder parses the placeholder starting at src[at:] (which starts with "{{") and
-// returns it with its length in bytes.
-func placeholder(src string, at int) (part, int, error) {
-	pos := utf8.RuneCountInString(src[:at]) + 1
+// placeholder parses the placeholder starting at src[at:] (which starts with "{{", at
+// character pos) and returns it with its length in bytes.
+func placeholder(src string, at, pos int) (part, int, error) {
 	s := src[at+2:]
 	fail := func(detail string) (part, int, error) {
 		return part{}, 0, &Error{Kind: Syntax, Pos: pos, Detail: fmt.Sprintf("%s %s", quoteStart(src[at:]), detail)}
