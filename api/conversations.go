@@ -190,31 +190,29 @@ type bodyRequest struct {
 }
 
 // replyRequest is a reply: its text, or a template of the conversation's team and the
-// values of the template's variables.
+// values of the template's request variables.
 type replyRequest struct {
-	Body       *string           `json:"body"`
-	TemplateID *string           `json:"template_id"`
-	Variables  map[string]string `json:"variables"`
+	Body *string `json:"body"`
+	messageTemplate
 }
 
 // postMessage: POST /v1/conversations/{id}/messages {"body": "..."} or {"template_id":
-// "...", "variables": {...}}. The workflow stores the message and sends it; the
-// response is the stored (queued) message. With an Idempotency-Key header, a retried
-// request names the same message and sends nothing new.
+// "...", "variables": {...}}. A template is rendered here (the contact, the sending
+// agent and the conversation's team fill its built-ins), so the stored and sent text is
+// the rendered one. The workflow stores the message and sends it; the response is the
+// stored (queued) message. With an Idempotency-Key header, a retried request names the
+// same message and sends nothing new.
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	var req replyRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	switch {
-	case (req.Body == nil) == (req.TemplateID == nil):
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, `give exactly one of "body" or "template_id" (with its "variables")`))
+	if err := req.check(req.Body); err != nil {
+		writeError(w, r, err)
 		return
-	case req.Body != nil && req.Variables != nil:
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"variables" go with "template_id", not with "body"`))
-		return
-	case req.Body != nil:
+	}
+	if req.Body != nil {
 		if err := conversation.ValidateText(*req.Body); err != nil {
 			writeError(w, r, err)
 			return
@@ -235,34 +233,24 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var body string
-	if req.Body != nil {
-		body = *req.Body
-	} else if body, err = s.renderReply(r, c, *req.TemplateID, req.Variables); err != nil {
+	body, err := s.conversationText(r, c, contact, req.messageTemplate, req.Body)
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	s.send(w, r, c, workflows.UpdateReply, body)
 }
 
-// renderReply fills the team's template templateID with vars and checks the result
-// against the compose rules.
-func (s *Server) renderReply(r *http.Request, c store.Conversation, templateID string, vars map[string]string) (string, error) {
-	t, err := s.Store.Template(r.Context(), c.TeamID, templateID)
-	if conversation.ErrorCode(err) == conversation.ENotFound {
-		return "", conversation.Errorf(conversation.EInvalid, "template_id: the conversation's team has no template %s", templateID)
+// conversationText is a reply's text: body, or the template rendered for conversation c.
+func (s *Server) conversationText(r *http.Request, c store.Conversation, contact store.Contact, m messageTemplate, body *string) (string, error) {
+	if m.TemplateID == nil {
+		return *body, nil
 	}
+	team, err := s.Store.Team(r.Context(), c.TeamID)
 	if err != nil {
 		return "", err
 	}
-	body, err := renderTemplate(t.Body, vars)
-	if err != nil {
-		return "", err
-	}
-	if err := conversation.ValidateText(body); err != nil {
-		return "", conversation.Errorf(conversation.ErrorCode(err), "template %q with these variables: %s", t.Name, conversation.ErrorMessage(err))
-	}
-	return body, nil
+	return s.text(r.Context(), m, body, templateContext{team: team, agent: userFrom(r), contact: &contact})
 }
 
 // postNote: POST /v1/conversations/{id}/notes {"body": "..."} — internal, never sent.

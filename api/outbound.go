@@ -12,13 +12,16 @@ import (
 )
 
 type outboundRequest struct {
-	TeamID string `json:"team_id"`
-	To     string `json:"to"`
-	Body   string `json:"body"`
+	TeamID string  `json:"team_id"`
+	To     string  `json:"to"`
+	Body   *string `json:"body"`
+	messageTemplate
 }
 
-// postOutbound: POST /v1/messages {"team_id", "to", "body"} — an agent texts a customer
-// first (a call-back, a chat handed off to text). The message joins the contact's open
+// postOutbound: POST /v1/messages {"team_id", "to", "body" | "template_id" (+
+// "variables")} — an agent texts a customer first (a call-back, a chat handed off to
+// text). A template is rendered for the contact, the agent and the team before anything
+// is stored. The message joins the contact's open
 // conversation in the team, or starts one the agent owns. With an Idempotency-Key, a
 // retried request answers the same message and sends nothing new.
 func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
@@ -36,9 +39,15 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
 		return
 	}
-	if err := conversation.ValidateText(req.Body); err != nil {
+	if err := req.check(req.Body); err != nil {
 		writeError(w, r, err)
 		return
+	}
+	if req.Body != nil {
+		if err := conversation.ValidateText(*req.Body); err != nil {
+			writeError(w, r, err)
+			return
+		}
 	}
 	team, err := s.Store.Team(r.Context(), req.TeamID)
 	if err != nil {
@@ -62,11 +71,16 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	body, err := s.text(r.Context(), req.messageTemplate, req.Body, templateContext{team: team, agent: user, contact: &contact})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	id := requestID(r, user, "messages/"+team.ID)
 	if prior, err := s.Store.Message(r.Context(), id); err == nil {
 		// A retry under the same Idempotency-Key: the same message, or a refusal if the
 		// key was used for a different one.
-		if prior.To != to || prior.Body != req.Body || prior.AuthorID == nil || *prior.AuthorID != user.ID {
+		if prior.To != to || prior.Body != body || prior.AuthorID == nil || *prior.AuthorID != user.ID {
 			writeError(w, r, conversation.Errorf(conversation.EConflict, "Idempotency-Key was already used for a different message"))
 			return
 		}
@@ -78,7 +92,7 @@ func (s *Server) postOutbound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.Dispatch.MessageContact(r.Context(), team, contact, workflows.Action{
-		Caller: caller(user), MessageID: id, Body: req.Body,
+		Caller: caller(user), MessageID: id, Body: body,
 	}); err != nil {
 		writeError(w, r, err)
 		return

@@ -30,8 +30,10 @@ func (s *Server) listScheduled(w http.ResponseWriter, r *http.Request) {
 type scheduleRequest struct {
 	TeamID string    `json:"team_id"`
 	To     string    `json:"to"`
-	Body   string    `json:"body"`
+	Body   *string   `json:"body"`
 	SendAt time.Time `json:"send_at"`
+	// Or a template, rendered when the message is queued.
+	messageTemplate
 }
 
 // postScheduled: POST /v1/scheduled-messages {"team_id", "to", "body", "send_at"} — queue
@@ -52,9 +54,15 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
 		return
 	}
-	if err := conversation.ValidateText(req.Body); err != nil {
+	if err := req.check(req.Body); err != nil {
 		writeError(w, r, err)
 		return
+	}
+	if req.Body != nil {
+		if err := conversation.ValidateText(*req.Body); err != nil {
+			writeError(w, r, err)
+			return
+		}
 	}
 	if req.SendAt.IsZero() {
 		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"send_at" is required (RFC 3339, e.g. 2030-01-02T09:00:00Z)`))
@@ -86,6 +94,11 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	body, err := s.text(r.Context(), req.messageTemplate, req.Body, templateContext{team: team, agent: user, contact: &contact})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	// The message would join the contact's open conversation: not one restricted to
 	// others (the answer names the conversation).
 	if open, found, err := s.Store.OpenConversationOf(r.Context(), team.ID, contact.ID); err != nil {
@@ -99,7 +112,7 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 	if prior, err := s.Store.Scheduled(r.Context(), id); err == nil {
 		// A retry with the same Idempotency-Key: same request, same answer; a different
 		// request under a used key is refused rather than silently answered with the old one.
-		if prior.TeamID != team.ID || prior.ContactID != contact.ID || prior.Body != req.Body || !prior.SendAt.Equal(req.SendAt) {
+		if prior.TeamID != team.ID || prior.ContactID != contact.ID || prior.Body != body || !prior.SendAt.Equal(req.SendAt) {
 			writeError(w, r, conversation.Errorf(conversation.EConflict, "Idempotency-Key was already used for a different scheduled message"))
 			return
 		}
@@ -107,7 +120,7 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.Dispatch.ScheduleForContact(r.Context(), team, contact, conversation.Scheduled{
-		ID: id, Body: req.Body, SendAt: req.SendAt.UTC(), AuthorID: user.ID,
+		ID: id, Body: body, SendAt: req.SendAt.UTC(), AuthorID: user.ID,
 	}); err != nil {
 		writeError(w, r, err)
 		return

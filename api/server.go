@@ -202,6 +202,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/teams/{id}/templates", s.postTemplate)
 		r.Patch("/teams/{id}/templates/{template_id}", s.patchTemplate)
 		r.Delete("/teams/{id}/templates/{template_id}", s.deleteTemplate)
+		r.Post("/templates/preview", s.previewTemplate)
 		r.Post("/teams/{id}/numbers", s.addTeamNumber)
 		r.Delete("/teams/{id}/numbers/{number}", s.deleteTeamNumber)
 		r.Get("/teams/{id}/numbers", s.listTeamNumbers)

@@ -10,55 +10,30 @@ import (
 	"github.com/textdesk/textdesk/store"
 )
 
-func TestTemplateVariables(t *testing.T) {
-	for _, c := range []struct {
-		body string
-		want []string
-		bad  string // part of the error message, if refused
-	}{
-		{body: "Hello!", want: []string{}},
-		{body: "Hi {{name}}, order {{ order_id }} ships {{name}}!", want: []string{"name", "order_id"}},
-		{body: "{{a}}{{b2}}", want: []string{"a", "b2"}},
-		{body: "a single { brace } and }} are text", want: []string{}},
-		{body: "Hi {{first name}}", bad: `"{{first name}}"`},
-		{body: "Hi {{1st}}", bad: `"{{1st}}"`},
-		{body: "Hi {{name", bad: `"{{name"`},
-		{body: "Hi {{{name}}}", bad: "not a placeholder"},
-		{body: "{{}}", bad: `"{{}}"`},
-	} {
-		got, err := templateVariables(c.body)
-		switch {
-		case c.bad != "":
-			if err == nil || conversation.ErrorCode(err) != conversation.EInvalid || !strings.Contains(err.Error(), c.bad) {
-				t.Errorf("templateVariables(%q) = %v, %v; want an invalid error mentioning %s", c.body, got, err, c.bad)
-			}
-		case err != nil || !slices.Equal(got, c.want):
-			t.Errorf("templateVariables(%q) = %q, %v; want %q", c.body, got, err, c.want)
-		}
-	}
-}
-
-func TestRenderTemplate(t *testing.T) {
-	const body = "Hi {{name}}, your order {{ order }} is ready. Thanks {{name}}!"
-	got, err := renderTemplate(body, map[string]string{"name": "Ana", "order": "{{name}} #42"})
-	if want := "Hi Ana, your order {{name}} #42 is ready. Thanks Ana!"; err != nil || got != want {
-		t.Errorf("render = %q, %v; want %q (values are not expanded again)", got, err, want)
+// The API's side of templates (the syntax is templating's): which mistakes are 400 and
+// which 422, and what fills the built-ins.
+func TestRenderBody(t *testing.T) {
+	contact := store.Contact{Name: "", Ref: "A-7"}
+	tc := templateContext{team: store.Team{Name: "Billing"}, agent: store.User{Name: "Bo"}, contact: &contact}
+	got, err := renderBody(`Hi {{contact.name | "there"}} ({{contact.ref}}), {{agent.name}} of {{team.name}}: {{n}}`, tc, map[string]string{"n": "1"})
+	if want := "Hi there (A-7), Bo of Billing: 1"; err != nil || got != want {
+		t.Errorf("renderBody = %q, %v; want %q", got, err, want)
 	}
 	for _, c := range []struct {
+		body    string
 		vars    map[string]string
+		code    string
 		mention string
 	}{
-		{nil, "variables missing for the template: name, order"},
-		{map[string]string{"order": "1"}, "variables missing for the template: name"},
-		{map[string]string{"name": "a", "order": "1", "zip": "x", "city": "y"}, "variables not in the template: city, zip"},
+		{"Hi {{contact.email}}", nil, conversation.EUnprocessable, `unknown variable "contact.email" at character 4`},
+		{"Hi {{first name}}", nil, conversation.EInvalid, "{{first name}}"},
+		{"Hi {{n}}", nil, conversation.EInvalid, "variables missing for the template: n"},
+		{"Hi", map[string]string{"n": "1"}, conversation.EInvalid, "variables not in the template: n"},
 	} {
-		_, err := renderTemplate(body, c.vars)
-		if conversation.ErrorCode(err) != conversation.EInvalid || !strings.Contains(err.Error(), c.mention) {
-			t.Errorf("render with %v: %v; want invalid mentioning %q", c.vars, err, c.mention)
+		_, err := renderBody(c.body, tc, c.vars)
+		if conversation.ErrorCode(err) != c.code || !strings.Contains(conversation.ErrorMessage(err), c.mention) {
+			t.Errorf("renderBody(%q) = %v; want %s mentioning %q", c.body, err, c.code, c.mention)
 		}
-	}
-	if got, err := renderTemplate("no placeholders", nil); err != nil || got != "no placeholders" {
-		t.Errorf("render without placeholders = %q, %v", got, err)
 	}
 }
 
@@ -75,6 +50,8 @@ func TestValidateTemplate(t *testing.T) {
 		{nil, &blank, conversation.EInvalid},
 		{nil, &long, conversation.EUnprocessable},
 		{nil, ptrTo("{{bad name}}"), conversation.EInvalid},
+		{nil, ptrTo("Hi {{contact.nickname}}"), conversation.EUnprocessable},
+		{nil, ptrTo(`Hi {{contact.name | "there"}} {{order}}`), ""},
 	} {
 		err := validateTemplate(c.name, c.body)
 		if c.code == "" && err != nil || c.code != "" && conversation.ErrorCode(err) != c.code {

@@ -138,6 +138,9 @@ var authzMatrix = []authzRow{
 	{"createTemplate", teamSupervisors, 201, func(x *authzEnv, c authzCaller) authzReq { return x.createTemplateReq(c) }},
 	{"patchTemplate", teamSupervisors, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchTemplateReq(c) }},
 	{"deleteTemplate", teamSupervisors, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteTemplateReq(c) }},
+	{"previewTemplate", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq {
+		return authzReq{body: map[string]string{"team_id": x.team.ID, "body": `Hi {{contact.name | "there"}} from {{team.name}}`}}
+	}},
 
 	// The admin API: admins only; any agent, of the team or not, is 403.
 	{"createTeam", adminOnly, 201, func(x *authzEnv, c authzCaller) authzReq {

@@ -53,7 +53,10 @@ test("mobile number pre-check names the problem", () => {
 test("template placeholders follow the API's rule", () => {
   assert.equal(templateProblem("Hi", "Hello {{first_name}}"), null);
   assert.notEqual(templateProblem("Hi", "Hello {{1x}}"), null);
-  assert.notEqual(templateProblem("Hi", "Hello {{ name }}"), null);
+  assert.equal(templateProblem("Hi", "Hello {{ name }}"), null);
+  assert.equal(templateProblem("Hi", 'Hello {{contact.name | "there"}}, {{agent.name}} {{"{{"}}'), null);
+  assert.notEqual(templateProblem("Hi", "Hello {{contact.name | there}}"), null);
+  assert.notEqual(templateProblem("Hi", "Hello {{a.b.c}}"), null);
   assert.notEqual(templateProblem("", "x"), null);
 });
 

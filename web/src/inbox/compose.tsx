@@ -40,6 +40,19 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
     setFilling(null);
     box.current?.focus();
   }
+  // A template's built-ins ({{contact.name}}, fallbacks) are the server's to fill: the
+  // agent sees, and sends, the text the customer will read.
+  async function insertTemplate(text: string) {
+    if (text.includes("{{") && placeholders(text).length === 0) {
+      try {
+        text = (await api.post<{ text: string }>("/v1/templates/preview", { conversation_id: conv.id, body: text })).text;
+      } catch (e) {
+        setError(errorText(e));
+        return;
+      }
+    }
+    insert(text);
+  }
   const empty = body.trim() === "";
 
   async function submit() {
@@ -95,7 +108,7 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
                 e.currentTarget.value = "";
                 if (!t) return;
                 if (placeholders(t.body).length) setFilling(t);
-                else insert(t.body);
+                else void insertTemplate(t.body);
               }}
             >
               <option value="">Templates…</option>
@@ -103,7 +116,7 @@ export function Compose(props: { conv: ConversationDetail; team?: Team; onSent: 
             </select>
           )}
         </div>
-        {filling && <FillTemplate t={filling} onInsert={insert} onCancel={() => setFilling(null)} />}
+        {filling && <FillTemplate t={filling} onInsert={(text) => void insertTemplate(text)} onCancel={() => setFilling(null)} />}
         <textarea
           ref={box}
           aria-label="Message"

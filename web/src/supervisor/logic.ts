@@ -54,11 +54,14 @@ export function parseIntervals(s: string): Interval[] | string {
 }
 
 
+const PLACEHOLDER = /\{\{ *(?:"[^"]*"|[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?(?: *\| *"[^"]*")?) *\}\}/g;
+
 export function templateProblem(name: string, body: string): string | null {
   if (!name.trim()) return 'Give the template a name.';
   if (!body.trim()) return 'Write the template’s text.';
-  const bad = body.replace(/\{\{[A-Za-z][A-Za-z0-9_]*\}\}/g, '').includes('{{');
-  if (bad) return 'Placeholders are written {{name}}: a letter, then letters, digits or _.';
+  // The API's syntax (package templating); which dotted names exist is the API's to say (422).
+  const bad = body.replace(PLACEHOLDER, '').includes('{{');
+  if (bad) return 'Placeholders are written {{name}}, {{contact.name}} or {{contact.name | "fallback"}}: a letter, then letters, digits or _.';
   return null;
 }
 
