@@ -6,10 +6,13 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver goose runs on
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -55,16 +58,12 @@ func WaitCurrent(ctx context.Context, databaseURL string, interval time.Duration
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	target, err := latestVersion()
 	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
+		return err
 	}
-	sources := provider.ListSources()
-	target := sources[len(sources)-1].Version
 	for {
-		// A database goose has never seen has no version table yet: that is "behind",
-		// not an error worth stopping for.
-		current, err := provider.GetDBVersion(ctx)
+		current, err := appliedVersion(ctx, db)
 		switch {
 		case err == nil && current >= target:
 			log.Info("database schema is current", "version", current)
@@ -83,4 +82,34 @@ func WaitCurrent(ctx context.Context, databaseURL string, interval time.Duration
 		case <-time.After(interval):
 		}
 	}
+}
+
+// latestVersion is the newest migration this binary embeds.
+func latestVersion() (int64, error) {
+	names, err := fs.Glob(files, "*.sql")
+	if err != nil {
+		return 0, err
+	}
+	var latest int64
+	for _, name := range names {
+		v, err := goose.NumericComponent(name)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: %w", name, err)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+}
+
+// appliedVersion reads the newest applied migration without touching the database:
+// goose's own reader creates its version table when missing, which would race the
+// migrate Job's creating it. No table yet is version 0.
+func appliedVersion(ctx context.Context, db *sql.DB) (int64, error) {
+	var v sql.NullInt64
+	err := db.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+		return 0, nil
+	}
+	return v.Int64, err
 }

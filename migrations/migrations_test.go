@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -111,6 +112,18 @@ func TestWaitCurrent(t *testing.T) {
 	err = WaitCurrent(short, pg.URL, 50*time.Millisecond, log)
 	if err == nil || !strings.Contains(err.Error(), "textdesk migrate") {
 		t.Fatalf("WaitCurrent on an empty database: %v; want an error telling to run textdesk migrate", err)
+	}
+
+	// It only reads: the migrate Job creates goose's version table, and a waiter creating
+	// it too would make the Job fail on "relation already exists".
+	db, err := sql.Open("pgx", pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var table sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('goose_db_version')::text`).Scan(&table); err != nil || table.Valid {
+		t.Fatalf("after WaitCurrent the version table is %v (%v); want none: waiting must not write", table, err)
 	}
 
 	done := make(chan error, 1)
