@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/textdesk/textdesk/conversation"
 )
@@ -39,6 +40,7 @@ func decodeJSONFrom(rd io.Reader, v any, limit int64) error {
 		var tooBig *http.MaxBytesError
 		var syntax *json.SyntaxError
 		var typ *json.UnmarshalTypeError
+		var when *time.ParseError
 		switch {
 		case errors.As(err, &tooBig):
 			return conversation.Errorf(conversation.EUnprocessable, "request body is larger than %d bytes", limit)
@@ -48,6 +50,8 @@ func decodeJSONFrom(rd io.Reader, v any, limit int64) error {
 			return conversation.Errorf(conversation.EInvalid, "request body is not valid JSON (at byte %d)", syntax.Offset)
 		case errors.As(err, &typ):
 			return conversation.Errorf(conversation.EInvalid, "field %q must be %s", typ.Field, typ.Type)
+		case errors.As(err, &when):
+			return conversation.Errorf(conversation.EInvalid, "%q is not a time: send RFC 3339, e.g. 2030-01-02T09:00:00Z", strings.Trim(when.Value, `"`))
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			return conversation.Errorf(conversation.EInvalid, "%s", strings.TrimPrefix(err.Error(), "json: "))
 		default:
