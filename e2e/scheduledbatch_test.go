@@ -183,10 +183,26 @@ func TestScheduledBatch(t *testing.T) {
 		t.Errorf("pending list after cancel: %d messages (has the cancelled one: %v); want %d", len(got), slices.Contains(got, ids[5]), len(want)-1)
 	}
 
+	// A key repeated inside one batch: the same message again is a duplicate of the
+	// first; another message under it is refused.
+	phone := newPhone()
+	same := map[string]any{"idempotency_key": fmt.Sprintf("twice-%d", run), "team_id": s.team.ID, "to": phone, "body": "Twice", "send_at": sendAt(3)}
+	changed := map[string]any{"idempotency_key": same["idempotency_key"], "team_id": s.team.ID, "to": phone, "body": "Changed", "send_at": sendAt(3)}
+	a, err := s.send(apiRequest{method: "POST", path: "/v1/scheduled-messages/batch", token: s.agentTok, body: map[string]any{"items": []any{same, same, changed}}})
+	var twice batchAnswer
+	if err != nil || a.status != http.StatusOK || a.decode(&twice) != nil || len(twice.Results) != 3 {
+		t.Fatalf("repeated key: %d %.300s %v", a.status, a.body, err)
+	}
+	if r := twice.Results; r[0].Status != "created" || r[1].Status != "duplicate" || deref(r[1].ID) != deref(r[0].ID) ||
+		r[2].Status != "refused" || deref(r[2].Code) != "conflict" {
+		t.Errorf("repeated key: %s %s, %s %s, %s %s; want created, a duplicate of it, refused conflict",
+			r[0].Status, deref(r[0].ID), r[1].Status, deref(r[1].ID), r[2].Status, deref(r[2].Code))
+	}
+
 	// Another team's agent: an item for this team is refused as the single endpoint
 	// refuses it, and the list is 404.
 	other := map[string]any{"idempotency_key": "x", "team_id": s.team.ID, "to": newPhone(), "body": "hi", "send_at": sendAt(1)}
-	a, err := s.send(apiRequest{method: "POST", path: "/v1/scheduled-messages/batch", token: s.outsider, body: map[string]any{"items": []any{other}}})
+	a, err = s.send(apiRequest{method: "POST", path: "/v1/scheduled-messages/batch", token: s.outsider, body: map[string]any{"items": []any{other}}})
 	var ans batchAnswer
 	if err != nil || a.status != http.StatusOK || a.decode(&ans) != nil || len(ans.Results) != 1 || ans.Results[0].Status != "refused" || deref(ans.Results[0].Code) != "not_found" {
 		t.Errorf("outsider's batch: %d %.300s %v; want 200 with the item refused, not_found", a.status, a.body, err)
