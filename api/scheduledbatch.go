@@ -37,12 +37,21 @@ const (
 	batchRefused   = "refused"
 )
 
-// batchItem is one message of a batch: a scheduleRequest with its own key.
+// batchItem is one message of a batch: a scheduleRequest with its own key. The fields
+// are spelled out rather than embedding scheduleRequest, so that a type error names
+// the field as the client wrote it ("body", not "scheduleRequest.body").
 type batchItem struct {
-	IdempotencyKey string `json:"idempotency_key"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	TeamID         string    `json:"team_id"`
+	To             string    `json:"to"`
+	Body           string    `json:"body"`
+	SendAt         time.Time `json:"send_at"`
 	// TemplateID is recognised so its item gets a clear refusal, not "unknown field".
 	TemplateID *string `json:"template_id"`
-	scheduleRequest
+}
+
+func (it batchItem) request() scheduleRequest {
+	return scheduleRequest{TeamID: it.TeamID, To: it.To, Body: it.Body, SendAt: it.SendAt}
 }
 
 // batchResult answers one item, in the item's position.
@@ -141,7 +150,7 @@ func (s *Server) scheduleBatchItem(r *http.Request, it batchItem) batchResult {
 		return refused(conversation.Errorf(conversation.EUnavailable,
 			"not queued: the batch ran out of time before this item; send the batch again (the idempotency keys make that safe)"))
 	}
-	sm, existed, err := s.scheduleOne(r, it.scheduleRequest, it.IdempotencyKey)
+	sm, existed, err := s.scheduleOne(r, it.request(), it.IdempotencyKey)
 	if err != nil {
 		if conversation.ErrorCode(err) == conversation.EInternal {
 			loggerFrom(r).Error("batch item failed", "error", err)
