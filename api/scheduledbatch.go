@@ -145,7 +145,15 @@ func decodeBatchItem(raw json.RawMessage, it *batchItem) error {
 	return nil
 }
 
-func (s *Server) scheduleBatchItem(r *http.Request, it batchItem) batchResult {
+func (s *Server) scheduleBatchItem(r *http.Request, it batchItem) (res batchResult) {
+	// Items run on goroutines of their own, out of reach of the request's panic
+	// recovery: a bug met by one item refuses that item, not the process.
+	defer func() {
+		if p := recover(); p != nil {
+			loggerFrom(r).Error("batch item panicked", "panic", p)
+			res = refused(conversation.Errorf(conversation.EInternal, "internal error"))
+		}
+	}()
 	if err := r.Context().Err(); err != nil {
 		return refused(conversation.Errorf(conversation.EUnavailable,
 			"not queued: the batch ran out of time before this item; send the batch again (the idempotency keys make that safe)"))
