@@ -301,7 +301,13 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c store.Conversati
 // from the key (and who sent it, and where), so a retried request names the same thing;
 // it doubles as the Temporal update id, which makes the retry one action.
 func requestID(r *http.Request, user store.User, scope string) string {
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
+	return idempotentID(user, scope, r.Header.Get("Idempotency-Key"))
+}
+
+// idempotentID is the id of what user creates in scope under an idempotency key: the
+// same for every retry, a fresh random one without a key.
+func idempotentID(user store.User, scope, key string) string {
+	if key != "" {
 		return uuid.NewSHA1(idempotencyNamespace, []byte(user.ID+"\x00"+scope+"\x00"+key)).String()
 	}
 	return uuid.NewString()

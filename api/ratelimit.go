@@ -54,11 +54,16 @@ func (l Limits) DailyQuota(team *int) int {
 	return cmp.Or(l.DailySendQuota, defaultDailySendQuota)
 }
 
-// capBodies limits every request body to maxRequestBody.
+// capBodies limits every request body to maxRequestBody (a scheduling batch, which
+// carries up to 1,000 messages, to maxBatchBody).
 func capBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+			limit := int64(maxRequestBody)
+			if r.URL.Path == batchPath {
+				limit = maxBatchBody
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

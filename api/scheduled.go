@@ -45,92 +45,87 @@ func (s *Server) postScheduled(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	user := userFrom(r)
-	if req.TeamID == "" || req.To == "" {
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"team_id" and "to" are required`))
-		return
-	}
-	if !slices.Contains(user.TeamIDs, req.TeamID) {
-		writeError(w, r, conversation.Errorf(conversation.ENotFound, "team not found among your teams"))
-		return
-	}
-	if err := req.check(req.Body); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if req.Body != nil {
-		if err := conversation.ValidateText(*req.Body); err != nil {
-			writeError(w, r, err)
-			return
-		}
-	}
-	if req.SendAt.IsZero() {
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, `"send_at" is required (RFC 3339, e.g. 2030-01-02T09:00:00Z)`))
-		return
-	}
-	// Postgres keeps microseconds: a retry must compare equal to what was stored.
-	req.SendAt = req.SendAt.UTC().Truncate(time.Microsecond)
-	team, err := s.Store.Team(r.Context(), req.TeamID)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	to, err := normalizePhone(req.To, team.DefaultRegion)
-	if err != nil {
-		writeError(w, r, conversation.Errorf(conversation.EInvalid, "to: %s", err))
-		return
-	}
-	// The country now (nothing is stored for a refused one); the quota when it is sent.
-	if err := checkDestination(team, to); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	contact, err := s.Store.EnsureContact(r.Context(), to)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if err := s.requireReachable(r, contact, team.ID); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	body, err := s.text(r.Context(), req.messageTemplate, req.Body, templateContext{team: team, agent: user, contact: &contact})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	// The message would join the contact's open conversation: not one restricted to
-	// others (the answer names the conversation).
-	if open, found, err := s.Store.OpenConversationOf(r.Context(), team.ID, contact.ID); err != nil {
-		writeError(w, r, err)
-		return
-	} else if found && !open.VisibleToUser(user) {
-		writeError(w, r, conversation.Errorf(conversation.ENotFound, "the contact's open conversation is not visible to you"))
-		return
-	}
-	id := requestID(r, user, "scheduled/"+req.TeamID)
-	if prior, err := s.Store.Scheduled(r.Context(), id); err == nil {
-		// A retry with the same Idempotency-Key: same request, same answer; a different
-		// request under a used key is refused rather than silently answered with the old one.
-		if prior.TeamID != team.ID || prior.ContactID != contact.ID || prior.Body != body || !prior.SendAt.Equal(req.SendAt) {
-			writeError(w, r, conversation.Errorf(conversation.EConflict, "Idempotency-Key was already used for a different scheduled message"))
-			return
-		}
-		writeJSON(w, http.StatusCreated, prior)
-		return
-	}
-	if _, err := s.Dispatch.ScheduleForContact(r.Context(), team, contact, conversation.Scheduled{
-		ID: id, Body: body, SendAt: req.SendAt.UTC(), AuthorID: user.ID,
-	}); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	sm, err := s.Store.Scheduled(r.Context(), id)
+	sm, _, err := s.scheduleOne(r, req, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, sm)
+}
+
+// scheduleOne checks and queues one scheduled message for the caller: the single
+// endpoint and every item of a batch go through it, so both follow the same rules and
+// answer with the same messages. key is the caller's idempotency key ("" for none):
+// the message id is derived from it, so a retry finds the message stored the first
+// time (existed is then true) and queues nothing new.
+func (s *Server) scheduleOne(r *http.Request, req scheduleRequest, key string) (sm store.ScheduledMessage, existed bool, err error) {
+	ctx := r.Context()
+	user := userFrom(r)
+	if req.TeamID == "" || req.To == "" {
+		return sm, false, conversation.Errorf(conversation.EInvalid, `"team_id" and "to" are required`)
+	}
+	if !slices.Contains(user.TeamIDs, req.TeamID) {
+		return sm, false, conversation.Errorf(conversation.ENotFound, "team not found among your teams")
+	}
+	if err := req.check(req.Body); err != nil {
+		return sm, false, err
+	}
+	if req.Body != nil {
+		if err := conversation.ValidateText(*req.Body); err != nil {
+			return sm, false, err
+		}
+	}
+	if req.SendAt.IsZero() {
+		return sm, false, conversation.Errorf(conversation.EInvalid, `"send_at" is required (RFC 3339, e.g. 2030-01-02T09:00:00Z)`)
+	}
+	// Postgres keeps microseconds: a retry must compare equal to what was stored.
+	req.SendAt = req.SendAt.UTC().Truncate(time.Microsecond)
+	team, err := s.Store.Team(ctx, req.TeamID)
+	if err != nil {
+		return sm, false, err
+	}
+	to, err := normalizePhone(req.To, team.DefaultRegion)
+	if err != nil {
+		return sm, false, conversation.Errorf(conversation.EInvalid, "to: %s", err)
+	}
+	// The country now (nothing is stored for a refused one); the quota when it is sent.
+	if err := checkDestination(team, to); err != nil {
+		return sm, false, err
+	}
+	contact, err := s.Store.EnsureContact(ctx, to)
+	if err != nil {
+		return sm, false, err
+	}
+	if err := s.requireReachable(r, contact, team.ID); err != nil {
+		return sm, false, err
+	}
+	body, err := s.text(ctx, req.messageTemplate, req.Body, templateContext{team: team, agent: user, contact: &contact})
+	if err != nil {
+		return sm, false, err
+	}
+	// The message would join the contact's open conversation: not one restricted to
+	// others (the answer names the conversation).
+	if open, found, err := s.Store.OpenConversationOf(ctx, team.ID, contact.ID); err != nil {
+		return sm, false, err
+	} else if found && !open.VisibleToUser(user) {
+		return sm, false, conversation.Errorf(conversation.ENotFound, "the contact's open conversation is not visible to you")
+	}
+	id := idempotentID(user, "scheduled/"+req.TeamID, key)
+	if prior, err := s.Store.Scheduled(ctx, id); err == nil {
+		// A retry with the same key: same request, same answer; a different request
+		// under a used key is refused rather than silently answered with the old one.
+		if prior.TeamID != team.ID || prior.ContactID != contact.ID || prior.Body != body || !prior.SendAt.Equal(req.SendAt) {
+			return sm, false, conversation.Errorf(conversation.EConflict, "Idempotency-Key was already used for a different scheduled message")
+		}
+		return prior, true, nil
+	}
+	if _, err := s.Dispatch.ScheduleForContact(ctx, team, contact, conversation.Scheduled{
+		ID: id, Body: body, SendAt: req.SendAt.UTC(), AuthorID: user.ID,
+	}); err != nil {
+		return sm, false, err
+	}
+	sm, err = s.Store.Scheduled(ctx, id)
+	return sm, false, err
 }
 
 // deleteScheduled: DELETE /v1/scheduled-messages/{id} — cancel it, if not yet sent. It

@@ -183,6 +183,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/conversations/{id}/events", s.listConversationEvents)
 		expensive.Post("/messages", s.postOutbound)
 		expensive.Post("/scheduled-messages", s.postScheduled)
+		expensive.Post("/scheduled-messages/batch", s.postScheduledBatch)
+		r.Get("/teams/{id}/scheduled-messages", s.listTeamScheduled)
 		r.Delete("/scheduled-messages/{id}", s.deleteScheduled)
 		expensive.Get("/contacts", s.listContacts)
 		r.Get("/contacts/{id}", s.getContact)

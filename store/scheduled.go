@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,4 +77,74 @@ func (s *Store) PendingScheduled(ctx context.Context, conversationID string) ([]
 		out = []ScheduledMessage{}
 	}
 	return out, err
+}
+
+// TeamScheduledQuery selects a page of a team's scheduled messages.
+type TeamScheduledQuery struct {
+	TeamID   string
+	Viewer   User       // messages of conversations restricted away from them are left out
+	Status   string     // pending, sent, cancelled or failed; "" for every status
+	From, To *time.Time // send_at in [From, To)
+	Cursor   string
+	Limit    int
+}
+
+// ScheduledPage is one page of scheduled messages, soonest send_at first.
+type ScheduledPage struct {
+	Scheduled  []ScheduledMessage `json:"scheduled"`
+	NextCursor string             `json:"next_cursor,omitempty"`
+}
+
+// TeamScheduled lists the scheduled messages of a team (the team they were scheduled
+// in), soonest first, keyset-paged on (send_at, id).
+func (s *Store) TeamScheduled(ctx context.Context, q TeamScheduledQuery) (ScheduledPage, error) {
+	var page ScheduledPage
+	after, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return page, err
+	}
+	var status *string
+	if q.Status != "" {
+		status = &q.Status
+	}
+	var afterTime *time.Time
+	if after.time != nil {
+		afterTime = after.time
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("m", scheduledColumns)+` FROM scheduled_messages m
+		LEFT JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.team_id = $1
+		AND ($2::text IS NULL OR m.status = $2)
+		AND ($3::timestamptz IS NULL OR m.send_at >= $3)
+		AND ($4::timestamptz IS NULL OR m.send_at < $4)
+		AND ($5::timestamptz IS NULL OR (m.send_at, m.id) > ($5, $6::uuid))
+		AND (c.id IS NULL OR `+conversationVisibleSQL("c", "$7", "$8")+`)
+		ORDER BY m.send_at, m.id LIMIT $9`,
+		q.TeamID, status, q.From, q.To, afterTime, after.id, q.Viewer.ID, q.Viewer.Role == RoleAdmin, q.Limit+1)
+	if err != nil {
+		return page, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ScheduledMessage, error) { return scanScheduled(r) })
+	if err != nil {
+		return page, err
+	}
+	if len(items) > q.Limit {
+		items = items[:q.Limit]
+		last := items[len(items)-1]
+		page.NextCursor = encodeCursor(last.SendAt, last.ID)
+	}
+	if items == nil {
+		items = []ScheduledMessage{}
+	}
+	page.Scheduled = items
+	return page, nil
+}
+
+// prefixed qualifies each of a comma-separated column list with alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
 }
