@@ -81,9 +81,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), loggerKey, log)))
 		took, route := time.Since(start), s.routeOf(r)
 		observeRequest(route, r.Method, ww.Status(), took)
-		if span := trace.SpanFromContext(r.Context()); span.IsRecording() && route != "" {
-			span.SetName(r.Method + " " + route)
-			span.SetAttributes(semconv.HTTPRoute(route))
+		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+			// The path as the access log shows it: a set-password token is a credential.
+			span.SetAttributes(semconv.URLPath(redactPath(r.URL.Path)))
+			if route != "" {
+				span.SetName(r.Method + " " + route)
+				span.SetAttributes(semconv.HTTPRoute(route))
+			}
 		}
 		// With the context, so that the line carries the trace id.
 		log.InfoContext(r.Context(), "http", "method", r.Method, "route", route, "path", redactPath(r.URL.Path),
@@ -115,7 +119,9 @@ func traced(h http.Handler) http.Handler {
 	}
 	return otelhttp.NewHandler(h, "http",
 		otelhttp.WithTracerProvider(otel.GetTracerProvider()),
-		otelhttp.WithPropagators(telemetry.Propagator()),
+		// Trace context only: a caller's baggage would ride into workflow headers and on
+		// to Twilio.
+		otelhttp.WithPropagators(propagation.TraceContext{}),
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),
 		otelhttp.WithFilter(func(r *http.Request) bool {
 			switch r.URL.Path {

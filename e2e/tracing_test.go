@@ -172,6 +172,28 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 			t.Errorf("api series %s holds the customer's number", k)
 		}
 	}
+
+	// A set-password link's token is a credential: its request's span must not hold it.
+	const token = "trace-canary-reset-token-0123456789abcdef"
+	resp, err := http.Get(s.apiURL + "/v1/password-resets/" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var reset sdktrace.ReadOnlySpan
+	eventually(t, "the password-reset request's span", func() bool {
+		for _, sp := range spans.GetSpans().Snapshots() {
+			if sp.Name() == "GET /v1/password-resets/{token}" {
+				reset = sp
+			}
+		}
+		return reset != nil
+	})
+	for _, kv := range reset.Attributes() {
+		if strings.Contains(kv.Value.Emit(), "canary-reset") {
+			t.Errorf("the password-reset span's %s holds the token: %s", kv.Key, kv.Value.Emit())
+		}
+	}
 }
 
 func attr(sp sdktrace.ReadOnlySpan, key string) string {
