@@ -154,11 +154,17 @@ func (s *Server) scheduleBatchItem(r *http.Request, it batchItem) (res batchResu
 			res = refused(conversation.Errorf(conversation.EInternal, "internal error"))
 		}
 	}()
-	if err := r.Context().Err(); err != nil {
-		return refused(conversation.Errorf(conversation.EUnavailable,
-			"not queued: the batch ran out of time before this item; send the batch again (the idempotency keys make that safe)"))
+	outOfTime := conversation.Errorf(conversation.EUnavailable,
+		"not queued: the batch ran out of time before this item; send the batch again (the idempotency keys make that safe)")
+	if r.Context().Err() != nil {
+		return refused(outOfTime)
 	}
 	sm, existed, err := s.scheduleOne(r, it.request(), it.IdempotencyKey)
+	if err != nil && r.Context().Err() != nil {
+		// The budget ran out during the item: it may or may not be queued, and sending
+		// the batch again settles which; it is not an internal error.
+		return refused(outOfTime)
+	}
 	if err != nil {
 		if conversation.ErrorCode(err) == conversation.EInternal {
 			loggerFrom(r).Error("batch item failed", "error", err)
