@@ -42,8 +42,8 @@ type ExportRow struct {
 	DeliveryStatus string `json:"delivery_status"`
 }
 
-// ExportQuery says whose conversations to export: a contact's (ContactID) or a
-// team's (TeamID), in Teams only, as Viewer may see them.
+// ExportQuery says whose conversations to export: a contact's (ContactID) or, if it
+// is empty, a team's (TeamID), in Teams only, as Viewer may see them.
 type ExportQuery struct {
 	ContactID string
 	TeamID    string
@@ -53,10 +53,13 @@ type ExportQuery struct {
 }
 
 // exportSQL reads the messages of the selected conversations in order (conversation
-// opened, then message time). It reads the conversations_contact or
-// conversations_team_opened index for the range and messages_conversation per
-// conversation, so rows flow out as Postgres finds them.
-var exportSQL = `SELECT c.id::text, c.team_id::text, ct.phone, c.opened_at, c.closed_at, c.status, c.wrap_up_reason,
+// opened, then message time). by is the conversation's column that selects them
+// (contact_id or team_id, bound to $2), so the plan reads conversations_contact or
+// conversations_team_opened for the range and messages_conversation per conversation,
+// and rows flow out as Postgres finds them. $1 the teams, $3/$4 the range (NULL: open),
+// $5/$6 the viewer.
+func exportSQL(by string) string {
+	return `SELECT c.id::text, c.team_id::text, ct.phone, c.opened_at, c.closed_at, c.status, c.wrap_up_reason,
 		m.id::text, m.created_at, m.direction,
 		CASE WHEN m.direction = 'inbound' THEN 'contact' WHEN u.name IS NOT NULL THEN u.name ELSE 'auto' END,
 		m.body, m.status
@@ -64,21 +67,28 @@ var exportSQL = `SELECT c.id::text, c.team_id::text, ct.phone, c.opened_at, c.cl
 	JOIN contacts ct ON ct.id = c.contact_id
 	JOIN messages m ON m.conversation_id = c.id
 	LEFT JOIN users u ON u.id = m.author_id
-	WHERE c.deleted_at IS NULL AND c.team_id = ANY($1::uuid[])
-	  AND ($2::uuid IS NULL OR c.contact_id = $2)
-	  AND ($3::uuid IS NULL OR c.team_id = $3)
-	  AND ($4::timestamptz IS NULL OR c.opened_at >= $4)
-	  AND ($5::timestamptz IS NULL OR c.opened_at < $5)
-	  AND ` + conversationVisibleSQL("c", "$6", "$7::boolean") + `
+	WHERE c.` + by + ` = $2 AND c.deleted_at IS NULL AND c.team_id = ANY($1::uuid[])
+	  AND ($3::timestamptz IS NULL OR c.opened_at >= $3)
+	  AND ($4::timestamptz IS NULL OR c.opened_at < $4)
+	  AND ` + conversationVisibleSQL("c", "$5", "$6::boolean") + `
 	ORDER BY c.opened_at, c.id, m.created_at, m.id`
+}
+
+var (
+	exportByContactSQL = exportSQL("contact_id")
+	exportByTeamSQL    = exportSQL("team_id")
+)
 
 // ExportMessages calls row for each message of the conversations q selects, as they
 // are read (nothing is held beyond the current row). An error from row stops the
 // export and is returned.
 func (s *Store) ExportMessages(ctx context.Context, q ExportQuery, row func(ExportRow) error) error {
 	from, to := q.Range.bounds()
-	rows, err := s.pool.Query(ctx, exportSQL, nonNil(q.Teams), nullable(q.ContactID), nullable(q.TeamID),
-		from, to, q.Viewer.UserID, q.Viewer.Admin)
+	query, by := exportByContactSQL, q.ContactID
+	if q.ContactID == "" {
+		query, by = exportByTeamSQL, q.TeamID
+	}
+	rows, err := s.pool.Query(ctx, query, nonNil(q.Teams), by, from, to, q.Viewer.UserID, q.Viewer.Admin)
 	if err != nil {
 		return err
 	}
@@ -94,12 +104,4 @@ func (s *Store) ExportMessages(ctx context.Context, q ExportQuery, row func(Expo
 		}
 	}
 	return rows.Err()
-}
-
-// nullable sends "" as NULL.
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
