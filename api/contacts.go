@@ -380,9 +380,10 @@ func contactUserList(o optional[[]string], field string, limit int, user store.U
 	return &ids, nil
 }
 
-// contactHistory: GET /v1/contacts/{id}/history?cursor=&limit= — the contact's
-// conversations, chat handoffs and log entries in the caller's teams (conversations
-// only if the caller may open them), newest first.
+// contactHistory: GET /v1/contacts/{id}/history?from=&to=&cursor=&limit= — the
+// contact's conversations, chat handoffs and log entries in the caller's teams
+// (conversations only if the caller may open them), newest first, begun in [from, to);
+// total counts the conversations over every page.
 func (s *Server) contactHistory(w http.ResponseWriter, r *http.Request) {
 	c, err := s.visibleContact(r)
 	if err != nil {
@@ -394,7 +395,12 @@ func (s *Server) contactHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	page, err := s.Store.ContactHistory(r.Context(), c.ID, viewerOf(userFrom(r)), r.URL.Query().Get("cursor"), limit)
+	rng, err := conversationRange(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	page, err := s.Store.ContactHistory(r.Context(), c.ID, viewerOf(userFrom(r)), rng, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		writeError(w, r, err)
 		return

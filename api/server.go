@@ -190,6 +190,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/contacts/{id}", s.getContact)
 		r.Patch("/contacts/{id}", s.patchContact)
 		r.Get("/contacts/{id}/history", s.contactHistory)
+		expensive.Get("/contacts/{id}/conversations/export", s.exportContact)
+		expensive.Get("/teams/{id}/conversations/export", s.exportTeam)
 		r.Post("/contacts/{id}/log", s.postContactLog)
 		expensive.Post("/chat-handoffs", s.postHandoff)
 		r.Get("/teams/{id}/metrics", s.getTeamMetrics)

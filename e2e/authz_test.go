@@ -128,6 +128,7 @@ var authzMatrix = []authzRow{
 	{"getContact", contactReaders, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
 	{"patchContact", contactRenamers, 200, func(x *authzEnv, c authzCaller) authzReq { return x.patchContactReq(c) }},
 	{"contactHistory", contactReaders, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
+	{"exportContactConversations", contactReaders, 200, func(x *authzEnv, c authzCaller) authzReq { return x.contact(c) }},
 	{"logOnContact", convViewers, 201, func(x *authzEnv, c authzCaller) authzReq {
 		return x.contact(c).with(map[string]string{"body": "Called, left a voicemail", "team_id": x.team.ID})
 	}},
@@ -141,6 +142,11 @@ var authzMatrix = []authzRow{
 	}},
 	{"listTeamMembers", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"teamMetrics", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
+	{"exportTeamConversations", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq {
+		r := on("id", x.team.ID)
+		r.query = "from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z&format=json"
+		return r
+	}},
 	{"listWrapUpReasons", teamMembers, 200, func(x *authzEnv, c authzCaller) authzReq { return on("id", x.team.ID) }},
 	{"addWrapUpReason", teamAdmins, 201, func(x *authzEnv, c authzCaller) authzReq { return x.addReasonReq(c) }},
 	{"deleteWrapUpReason", teamAdmins, 204, func(x *authzEnv, c authzCaller) authzReq { return x.deleteReasonReq(c) }},

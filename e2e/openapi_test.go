@@ -48,6 +48,9 @@ var loadOpenAPISpec = sync.OnceValues(func() (*openAPISpec, error) {
 	openapi3filter.RegisterBodyDecoder("text/xml", openapi3filter.PlainBodyDecoder)
 	// The event stream's body is checked as empty (see openAPIValidator.RoundTrip).
 	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
+	// Conversation exports: CSV and NDJSON, documented as strings.
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.PlainBodyDecoder)
 	return &openAPISpec{doc: doc, router: router}, nil
 })
 

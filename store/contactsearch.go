@@ -324,34 +324,47 @@ type HistoryPage struct {
 	Items         []HistoryItem  `json:"items"`
 	Conversations []Conversation `json:"conversations"`
 	NextCursor    string         `json:"next_cursor,omitempty"`
+	// Total counts the conversations the viewer may see in the range (every page, not
+	// only this one); handoffs and log entries are not counted.
+	Total int `json:"total"`
 }
 
 // historyPageSQL merges a contact's conversations, handoffs and log entries the viewer
 // sees into one keyset page on (at, id): $1 contact, $2 teams, $3 viewer, $4 admin,
-// $5/$6 the cursor, $7 the page size. Each arm reads its own index in order and stops
+// $5/$6 the cursor, $7 the page size, $8/$9 the range [from, to) of at (NULL: open). Each arm reads its own index in order and stops
 // at the page size, so a page costs at most three short index scans.
 var historyPageSQL = `WITH page AS (
 	(SELECT 'conversation' AS type, c.opened_at AS at, c.id FROM conversations c
 		WHERE c.contact_id = $1 AND c.team_id = ANY($2::uuid[]) AND c.deleted_at IS NULL
 		  AND ` + conversationVisibleSQL("c", "$3", "$4::boolean") + `
 		  AND ($5::timestamptz IS NULL OR (c.opened_at, c.id) < ($5, $6::uuid))
+		  AND ($8::timestamptz IS NULL OR c.opened_at >= $8) AND ($9::timestamptz IS NULL OR c.opened_at < $9)
 		ORDER BY c.opened_at DESC, c.id DESC LIMIT $7)
 	UNION ALL
 	(SELECT 'chat_handoff', h.created_at, h.id FROM chat_handoffs h
 		WHERE h.contact_id = $1 AND h.team_id = ANY($2::uuid[])
 		  AND ($5::timestamptz IS NULL OR (h.created_at, h.id) < ($5, $6::uuid))
+		  AND ($8::timestamptz IS NULL OR h.created_at >= $8) AND ($9::timestamptz IS NULL OR h.created_at < $9)
 		ORDER BY h.created_at DESC, h.id DESC LIMIT $7)
 	UNION ALL
 	(SELECT 'log', l.created_at, l.id FROM contact_log l
 		WHERE l.contact_id = $1 AND l.team_id = ANY($2::uuid[])
 		  AND ($5::timestamptz IS NULL OR (l.created_at, l.id) < ($5, $6::uuid))
+		  AND ($8::timestamptz IS NULL OR l.created_at >= $8) AND ($9::timestamptz IS NULL OR l.created_at < $9)
 		ORDER BY l.created_at DESC, l.id DESC LIMIT $7))
 SELECT type, at, id::text FROM page ORDER BY at DESC, id DESC LIMIT $7`
+
+// historyTotalSQL counts the conversations the history's first arm would list over
+// every page (same parameters, renumbered: $5/$6 the range).
+var historyTotalSQL = `SELECT count(*) FROM conversations c
+	WHERE c.contact_id = $1 AND c.team_id = ANY($2::uuid[]) AND c.deleted_at IS NULL
+	  AND ` + conversationVisibleSQL("c", "$3", "$4::boolean") + `
+	  AND ($5::timestamptz IS NULL OR c.opened_at >= $5) AND ($6::timestamptz IS NULL OR c.opened_at < $6)`
 
 // ContactHistory lists the contact's conversations, chat handoffs and log entries in
 // the viewer's teams (conversations only if the viewer may see them), newest first.
 // The page and its items are read in one snapshot.
-func (s *Store) ContactHistory(ctx context.Context, contactID string, v Viewer, cursor string, limit int) (HistoryPage, error) {
+func (s *Store) ContactHistory(ctx context.Context, contactID string, v Viewer, rng ConversationRange, cursor string, limit int) (HistoryPage, error) {
 	page := HistoryPage{Items: []HistoryItem{}, Conversations: []Conversation{}}
 	after, err := decodeCursor(cursor)
 	if err != nil {
@@ -362,7 +375,8 @@ func (s *Store) ContactHistory(ctx context.Context, contactID string, v Viewer, 
 		return page, err
 	}
 	defer tx.Rollback(ctx)
-	rows, err := tx.Query(ctx, historyPageSQL, contactID, v.TeamIDs, v.UserID, v.Admin, after.time, after.id, limit+1)
+	from, to := rng.bounds()
+	rows, err := tx.Query(ctx, historyPageSQL, contactID, v.TeamIDs, v.UserID, v.Admin, after.time, after.id, limit+1, from, to)
 	if err != nil {
 		return page, err
 	}
@@ -379,6 +393,9 @@ func (s *Store) ContactHistory(ctx context.Context, contactID string, v Viewer, 
 		page.NextCursor = encodeCursor(last.At, last.ID)
 	}
 	if err := fillHistory(ctx, tx, items); err != nil {
+		return page, err
+	}
+	if err := tx.QueryRow(ctx, historyTotalSQL, contactID, v.TeamIDs, v.UserID, v.Admin, from, to).Scan(&page.Total); err != nil {
 		return page, err
 	}
 	for _, it := range items {
