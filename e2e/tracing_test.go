@@ -190,8 +190,8 @@ func TestTraceFollowsATextToTwilio(t *testing.T) {
 		return reset != nil
 	})
 	for _, kv := range reset.Attributes() {
-		if strings.Contains(kv.Value.Emit(), "canary-reset") {
-			t.Errorf("the password-reset span's %s holds the token: %s", kv.Key, kv.Value.Emit())
+		if strings.Contains(kv.Value.String(), "canary-reset") {
+			t.Errorf("the password-reset span's %s holds the token: %s", kv.Key, kv.Value.String())
 		}
 	}
 }
