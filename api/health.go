@@ -13,10 +13,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readiness asks Postgres and Temporal (within 2 s), and Temporal whether the
-// namespace has textdesk's search attributes, and returns what each answered ("ok" or
-// its error) and whether all did.
-func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
+// readiness asks Postgres and Temporal (within 2 s), and with detailed also Temporal
+// whether the namespace has textdesk's search attributes, and returns what each
+// answered ("ok" or its error) and whether all did. The public probe leaves the
+// attributes out: the api refuses to start without them, and an unauthenticated caller
+// should not cost Temporal one more call per probe.
+func (s *Server) readiness(ctx context.Context, detailed bool) (map[string]string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
@@ -26,7 +28,7 @@ func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
 	}
 	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"], ok = err.Error(), false
-	} else if s.SearchAttributes != nil {
+	} else if detailed && s.SearchAttributes != nil {
 		checks["search_attributes"] = "ok"
 		if err := s.SearchAttributes(ctx); err != nil {
 			checks["search_attributes"], ok = err.Error(), false
@@ -39,7 +41,7 @@ func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
 // dependency is down, and its error (hosts, ports), is for operators, on the internal
 // address.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.readiness(r.Context()); !ok {
+	if _, ok := s.readiness(r.Context(), false); !ok {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 		return
 	}
@@ -48,7 +50,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // readyzDetailed: GET /readyz on the internal address; 503 names what is down.
 func (s *Server) readyzDetailed(w http.ResponseWriter, r *http.Request) {
-	checks, ok := s.readiness(r.Context())
+	checks, ok := s.readiness(r.Context(), true)
 	status := http.StatusOK
 	if !ok {
 		status = http.StatusServiceUnavailable
