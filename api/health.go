@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/textdesk/textdesk/store"
 )
 
 // healthz: the process is up (liveness).
@@ -13,26 +15,34 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readiness asks Postgres and Temporal (within 2 s), and with detailed also Temporal
-// whether the namespace has textdesk's search attributes, and returns what each
-// answered ("ok" or its error) and whether all did. The public probe leaves the
-// attributes out: the api refuses to start without them, and an unauthenticated caller
-// should not cost Temporal one more call per probe.
+// readiness asks Postgres and Temporal (DependencyChecks), and with detailed also
+// Temporal whether the namespace has textdesk's search attributes. The public probe
+// leaves the attributes out: the api refuses to start without them, and an
+// unauthenticated caller should not cost Temporal one more call per probe.
 func (s *Server) readiness(ctx context.Context, detailed bool) (map[string]string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
-	ok := true
-	if err := s.Store.Ping(ctx); err != nil {
-		checks["postgres"], ok = err.Error(), false
-	}
-	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], ok = err.Error(), false
-	} else if detailed && s.SearchAttributes != nil {
+	checks, ok := DependencyChecks(ctx, s.Store, s.Temporal)
+	if checks["temporal"] == "ok" && detailed && s.SearchAttributes != nil {
 		checks["search_attributes"] = "ok"
 		if err := s.SearchAttributes(ctx); err != nil {
 			checks["search_attributes"], ok = err.Error(), false
 		}
+	}
+	return checks, ok
+}
+
+// DependencyChecks asks Postgres and Temporal within ctx and returns what each
+// answered ("ok" or its error) and whether both did: the readiness of every textdesk
+// process (the api's /readyz, the worker's).
+func DependencyChecks(ctx context.Context, st *store.Store, tc client.Client) (map[string]string, bool) {
+	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
+	ok := true
+	if err := st.Ping(ctx); err != nil {
+		checks["postgres"], ok = err.Error(), false
+	}
+	if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], ok = err.Error(), false
 	}
 	return checks, ok
 }

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/textdesk/textdesk/api"
 	"github.com/textdesk/textdesk/internal/searchattrs"
 	"github.com/textdesk/textdesk/store"
 	"github.com/textdesk/textdesk/workflows"
@@ -42,13 +43,11 @@ func (h *workerHealth) healthz(w http.ResponseWriter, r *http.Request) {
 func (h *workerHealth) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	checks := map[string]string{"postgres": "ok", "temporal": "ok", "worker": "started"}
+	checks, ok := api.DependencyChecks(ctx, h.store, h.temporal)
+	checks["worker"] = "started"
 	status := http.StatusOK
-	if err := h.store.Ping(ctx); err != nil {
-		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
-	}
-	if _, err := h.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
+	if !ok {
+		status = http.StatusServiceUnavailable
 	}
 	if !h.started.Load() {
 		checks["worker"], status = "not polling", http.StatusServiceUnavailable
